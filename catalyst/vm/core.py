@@ -1,0 +1,154 @@
+"""The VM core instantiated with wasmtime: imports the host provides, raw memory access, traps.
+
+`Core` is the lowest layer of the Python host: one wasmtime Store, one instance of the core
+module, its memory and its funcref table. Everything above it (object creation, the image
+builder, `VM`) goes through this class. Several Cores in one process share nothing but the
+wasmtime Engine (and the compiled Module, which is immutable).
+"""
+from __future__ import annotations
+
+import math
+import struct
+import sys
+import time
+from typing import Callable
+
+import wasmtime
+
+from catalyst.vm import build
+
+_ENGINE: wasmtime.Engine | None = None
+_MODULES: dict[int, wasmtime.Module] = {}
+
+
+def engine() -> wasmtime.Engine:
+    """One engine for the process; wasm stack generous so deep translated recursion is fine."""
+    global _ENGINE
+    if _ENGINE is None:
+        cfg = wasmtime.Config()
+        cfg.wasm_tail_call = True
+        cfg.epoch_interruption = True
+        cfg.cranelift_opt_level = "speed"
+        cfg.max_wasm_stack = 1 << 20   # must stay below wasmtime's async stack size (2 MB)
+        _ENGINE = wasmtime.Engine(cfg)
+    return _ENGINE
+
+
+def core_module(optimize: int = 0) -> wasmtime.Module:
+    """The compiled core module (compiled once per process per optimize level)."""
+    mod = _MODULES.get(optimize)
+    if mod is None:
+        mod = wasmtime.Module(engine(), build.core_wasm(optimize))
+        _MODULES[optimize] = mod
+    return mod
+
+
+class VMTrap(Exception):
+    """A WASM trap inside the core (or translated code), converted to a Python exception.
+
+    `where` names the Smalltalk method and pc of the frame that was running, when known.
+    """
+
+    def __init__(self, message: str, where: str = "", trap: BaseException | None = None):
+        super().__init__(f"{message}{' in ' + where if where else ''}")
+        self.where = where
+        self.trap = trap
+
+
+MATH_OPS = (math.sin, math.cos, math.atan, math.log, math.exp)
+
+
+class Core:
+    """One instance of the VM core with its own memory, table and counters."""
+
+    def __init__(self, optimize: int = 0, stdout: Callable[[bytes], None] | None = None,
+                 stderr: Callable[[bytes], None] | None = None):
+        self.store = wasmtime.Store(engine())
+        self.store.set_epoch_deadline(1 << 62)
+        self._out = stdout or (lambda b: (sys.stdout.buffer.write(b), sys.stdout.flush()))
+        self._err = stderr or (lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()))
+        self.on_method_hot: Callable[[int], None] = lambda method: None
+        self.on_named_prim: Callable[[int, int, int, int], int] = lambda m, n, sp, argc: 0
+        self.quit_code: int | None = None
+        module = core_module(optimize)
+        linker = wasmtime.Linker(engine())
+        i32, i64, f64 = wasmtime.ValType.i32(), wasmtime.ValType.i64(), wasmtime.ValType.f64()
+
+        def define(name, params, results, fn):
+            linker.define_func("host", name, wasmtime.FuncType(params, results), fn)
+
+        define("method_hot", [i32], [], lambda m: self.on_method_hot(m))
+        define("write", [i32, i32, i32], [], self._write)
+        define("time_ms", [], [i64], lambda: int(time.monotonic() * 1000))
+        define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
+        define("math1", [i32, f64], [f64], self._math1)
+        define("quit", [i32], [], self._quit)
+        define("named_prim", [i32, i32, i32, i32], [i32],
+               lambda m, n, sp, argc: self.on_named_prim(m, n, sp, argc))
+        self.instance = linker.instantiate(self.store, module)
+        exports = self.instance.exports(self.store)
+        self.memory: wasmtime.Memory = exports["memory"]
+        self.table: wasmtime.Table = exports["jit_table"]
+        self._exports = exports
+
+    # --- host imports -------------------------------------------------------------------
+    def _write(self, ptr: int, length: int, fd: int) -> None:
+        data = self.read_bytes(ptr, length)
+        (self._err if fd == 2 else self._out)(data)
+
+    @staticmethod
+    def _math1(op: int, x: float) -> float:
+        try:
+            return MATH_OPS[op](x)
+        except (ValueError, OverflowError, IndexError):
+            return math.nan
+
+    def _quit(self, code: int) -> None:
+        self.quit_code = code
+
+    # --- exports ------------------------------------------------------------------------
+    def export(self, name: str):
+        return self._exports[name]
+
+    def call(self, name: str, *args):
+        """Call an exported core function; a trap becomes VMTrap naming the Smalltalk frame."""
+        fn = self._exports[name]
+        try:
+            return fn(self.store, *args)
+        except wasmtime.Trap as e:
+            raise VMTrap(f"WASM trap: {e.message if hasattr(e, 'message') else e}",
+                         self.describe_current_frame(), e) from None
+        except wasmtime.WasmtimeError as e:
+            raise VMTrap(f"WASM error: {e}", self.describe_current_frame(), e) from None
+
+    def global_value(self, name: str) -> int:
+        return self._exports[name].value(self.store)
+
+    def set_global(self, name: str, value: int) -> None:
+        self._exports[name].set_value(self.store, value)
+
+    # --- memory -------------------------------------------------------------------------
+    def read_bytes(self, addr: int, n: int) -> bytes:
+        return bytes(self.memory.read(self.store, addr, addr + n))
+
+    def write_bytes(self, addr: int, data: bytes) -> None:
+        self.memory.write(self.store, data, addr)
+
+    def u32(self, addr: int) -> int:
+        return struct.unpack_from("<I", self.read_bytes(addr, 4))[0]
+
+    def set_u32(self, addr: int, value: int) -> None:
+        self.write_bytes(addr, struct.pack("<I", value & 0xFFFFFFFF))
+
+    def f64(self, addr: int) -> float:
+        return struct.unpack_from("<d", self.read_bytes(addr, 8))[0]
+
+    def describe_current_frame(self) -> str:
+        """'Class>>selector pc N' for the running frame, filled in by the higher layers."""
+        describe = getattr(self, "frame_describer", None)
+        if describe is None:
+            return ""
+        try:
+            return describe()
+        except Exception:   # the memory may be in any state after a trap
+            return ""
