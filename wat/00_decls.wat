@@ -9,6 +9,7 @@
 ;;   0x0006_0000 .. 0x0045_FFFF  $icTable: per-send-site inline caches (interpreter)
 ;;   0x0046_0000 .. 0x0085_FFFF  $infoTable: method info records (interpreter; ABI.md section 9)
 ;;   0x0086_0000 .. 0x008D_FFFF  $handles: roots held by the host (GC roots)
+;;   0x008F_0000 .. 0x008F_03FF  $vmRoots: 256 oop slots the GC marks (interpreter's own roots)
 ;;   0x0090_0000 .. 0x0290_FFFF  frame stack ($stackBase .. $stackLimit, 32 MB, grows up)
 ;;   0x0300_0000 ..              the object heap ($heapStart .. $heapEnd, grows up to $heapLimit)
 
@@ -18,6 +19,8 @@
 (import "host" "time_us" (func $host_time_us (result i64)))
 (import "host" "math1" (func $host_math1 (param i32 f64) (result f64)))
 (import "host" "quit" (func $host_quit (param i32)))
+;; write Python's shortest round-trip repr of a double as ASCII at ptr; answer its length
+(import "host" "float_repr" (func $host_float_repr (param f64 i32) (result i32)))
 ;; named primitives the host implements: (module name oop, primitive name oop, receiver+args sp,
 ;; argument count) -> 1 when it succeeded (result stored at the receiver slot), 0 when it failed
 (import "host" "named_prim" (func $host_named_prim (param i32 i32 i32 i32) (result i32)))
@@ -38,6 +41,8 @@
 (global $infoTable i32 (i32.const 0x460000))
 (global $handles i32 (i32.const 0x860000))
 (global $handlesSize i32 (i32.const 0x20000))  ;; entries (4 bytes each)
+(global $vmRoots (export "vm_roots") i32 (i32.const 0x8F0000))
+(global $vmRootsSize i32 (i32.const 256))
 (global $stackBase (export "stack_base") i32 (i32.const 0x900000))
 (global $stackLimit (export "stack_limit") i32 (i32.const 0x2900000))
 (global $heapStart (export "heap_start") i32 (i32.const 0x3000000))
@@ -49,11 +54,13 @@
 (global $false (export "false") (mut i32) (i32.const 0))
 (global $true (export "true") (mut i32) (i32.const 0))
 (global $specialObjects (export "special_objects") (mut i32) (i32.const 0))
+(global $lastHash (export "last_hash") (mut i32) (i32.const 0))   ;; identity hash generator state
 
 ;; Interpreter registers (owned by the interpreter); the GC reads them as roots.
 (global $fp (export "fp") (mut i32) (i32.const 0))   ;; current frame
 (global $sp (export "sp") (mut i32) (i32.const 0))   ;; top stack slot of the current frame
 (global $unwinding (export "unwinding") (mut i32) (i32.const 0))
+(global $haltCode (export "halt_code") (mut i32) (i32.const 0))   ;; non-zero: the run stopped
 (global $hotThreshold (export "hot_threshold") (mut i32) (i32.const 1000))
 
 ;; Frame layout (ABI.md section 8); WAT has no constants, so these are documented here and the

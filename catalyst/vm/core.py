@@ -83,6 +83,7 @@ class Core:
         define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
         define("math1", [i32, f64], [f64], self._math1)
         define("quit", [i32], [], self._quit)
+        define("float_repr", [f64, i32], [i32], self._float_repr)
         define("named_prim", [i32, i32, i32, i32], [i32],
                lambda m, n, sp, argc: self.on_named_prim(m, n, sp, argc))
         self.instance = linker.instantiate(self.store, module)
@@ -102,6 +103,11 @@ class Core:
             return MATH_OPS[op](x)
         except (ValueError, OverflowError, IndexError):
             return math.nan
+
+    def _float_repr(self, x: float, ptr: int) -> int:
+        text = repr(x).encode()
+        self.write_bytes(ptr, text)
+        return len(text)
 
     def _quit(self, code: int) -> None:
         self.quit_code = code
