@@ -1,0 +1,17 @@
+;; 10_objmem.wat: object memory (owner OM). PLACEHOLDERS: every function below is part of the
+;; interface in docs/TEAM.md and traps until OM implements it.
+(func $om_init (export "om_init") (param $limit i32) unreachable)
+(func $om_alloc (export "alloc") (param $classIndex i32) (param $format i32) (param $numSlots i32) (result i32) unreachable)
+(func $om_alloc_bytes (export "alloc_bytes") (param $classIndex i32) (param $nbytes i32) (result i32) unreachable)
+(func $om_class_index (param $oop i32) (result i32) unreachable)
+(func $om_class_of (param $oop i32) (result i32) unreachable)
+(func $om_num_slots (param $oop i32) (result i32) unreachable)
+(func $om_format (param $oop i32) (result i32) unreachable)
+(func $om_byte_size (param $oop i32) (result i32) unreachable)
+(func $om_fixed_size (param $class i32) (result i32) unreachable)
+(func $om_instantiate (param $class i32) (param $size i32) (result i32) unreachable)
+(func $om_is_pointers (param $oop i32) (result i32) unreachable)
+(func $om_hash (param $oop i32) (result i32) unreachable)
+(func $om_float (param $x f64) (result i32) unreachable)
+(func $om_float_value (param $oop i32) (result f64) unreachable)
+(func $om_int (param $v i32) (result i32) unreachable)
