@@ -1,0 +1,239 @@
+"""`catalyst bench`: run the benchmark suite in each tier in one process and compare side by side.
+
+Every benchmark runs in every requested tier (interp = JIT off, jit = JIT on with translation
+counted in the time, llm = JIT plus the LLM pass) in a fresh VM per tier, with warm-up runs and
+then timed runs; the table shows median and min time, the ratio of each tier to the interpreter
+(interp median / tier median, so 5.0 means five times faster), the cold first run (translation
+included), time spent translating, bytes of WASM generated and peak memory. The tinyBenchmarks
+pair also reports Squeak's figures (bytecodes/s and sends/s) and, when a C compiler exists, the
+ratio to the native C versions measured in the same invocation.
+"""
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    expr: str                 # a doIt; `{n}` is replaced by the size
+    full: int                 # size for a full run
+    smoke: int                # size for the quick correctness run in the test suite
+    unit: str = ""            # "bytecodes/s" or "sends/s" for the tinyBenchmarks pair
+    check: str | None = None  # expected printString of the answer when the expr can't check itself
+
+    def source(self, n: int) -> str:
+        return self.expr.replace("{n}", str(n))
+
+
+SUITE: tuple[Benchmark, ...] = (
+    Benchmark("tiny-bytecodes", "{n} benchmark", 20, 1, unit="bytecodes/s", check="1028"),
+    Benchmark("tiny-sends", "{n} benchFib", 25, 10, unit="sends/s"),
+    Benchmark("sieve", "BenchSieve new innerBenchmarkLoop: {n}", 60, 1),
+    Benchmark("queens", "BenchQueens new innerBenchmarkLoop: {n}", 40, 1),
+    Benchmark("towers", "BenchTowers new innerBenchmarkLoop: {n}", 8, 1),
+    Benchmark("permute", "BenchPermute new innerBenchmarkLoop: {n}", 20, 1),
+    Benchmark("bounce", "BenchBounce new innerBenchmarkLoop: {n}", 40, 1),
+    Benchmark("list", "BenchList new innerBenchmarkLoop: {n}", 40, 1),
+    Benchmark("storage", "BenchStorage new innerBenchmarkLoop: {n}", 10, 1),
+    Benchmark("mandelbrot", "BenchMandelbrot new size: {n}; innerBenchmarkLoop: 1", 100, 1),
+    Benchmark("nbody", "BenchNBody new steps: {n}; innerBenchmarkLoop: 1", 1000, 1),
+    Benchmark("richards", "BenchRichards new innerBenchmarkLoop: {n}", 4, 1),
+    Benchmark("deltablue", "BenchDeltaBlue new innerBenchmarkLoop: {n}", 4, 1),
+    Benchmark("json", "BenchJson new innerBenchmarkLoop: {n}", 10, 1),
+)
+BY_NAME = {b.name: b for b in SUITE}
+TIERS = ("interp", "jit", "llm")
+
+
+class BenchmarkFailed(Exception):
+    """A benchmark answered wrongly or raised: the numbers of a broken run are never reported."""
+
+
+def suite_files() -> list[Path]:
+    root = resources.files("catalyst.bench.suite")
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".st"))
+
+
+def make_vm(tier: str, image: str | None = None, threshold: int | None = None):
+    from catalyst.vm.vm import VM
+    jit = "off" if tier == "interp" else "on"
+    kwargs = {"jit": jit, "llm": tier == "llm"}
+    if threshold is not None:
+        kwargs["threshold"] = threshold
+    vm = VM.open(image, **kwargs) if image else VM.default(**kwargs)
+    for path in suite_files():
+        vm.file_in(path)
+    return vm
+
+
+@dataclass
+class Result:
+    benchmark: str
+    tier: str
+    size: int
+    runs: list[float] = field(default_factory=list)
+    first_s: float = 0.0
+    answer: str = ""
+    translate_s: float = 0.0
+    wasm_bytes: int = 0
+    peak_mem: int = 0
+    methods_translated: int = 0
+    translated_activations: int = 0
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def min_s(self) -> float:
+        return min(self.runs)
+
+    def as_json(self, interp: "Result | None", native: dict[str, float]) -> dict:
+        d = {"benchmark": self.benchmark, "tier": self.tier, "size": self.size,
+             "median_s": self.median_s, "min_s": self.min_s, "runs": self.runs,
+             "first_run_s": self.first_s, "answer": self.answer,
+             "translate_s": self.translate_s, "wasm_bytes": self.wasm_bytes,
+             "peak_memory_bytes": self.peak_mem, "methods_translated": self.methods_translated,
+             "translated_activations": self.translated_activations}
+        if interp is not None:
+            d["ratio_to_interp"] = interp.median_s / self.median_s
+        bench = BY_NAME[self.benchmark]
+        if bench.unit:
+            d["rate"] = self.rate
+            d["rate_unit"] = bench.unit
+            if self.benchmark in native:
+                d["native_rate"] = native[self.benchmark]
+                d["fraction_of_native"] = self.rate / native[self.benchmark]
+        return d
+
+    @property
+    def rate(self) -> float:
+        if self.benchmark == "tiny-bytecodes":
+            return self.size * 500_000 / self.median_s
+        if self.benchmark == "tiny-sends":
+            return int(self.answer) / self.median_s
+        return 0.0
+
+
+def run_one(vm, bench: Benchmark, tier: str, size: int, iterations: int, warmup: int) -> Result:
+    result = Result(bench.name, tier, size)
+    source = bench.source(size)
+
+    def timed() -> float:
+        t0 = time.perf_counter()
+        answer = vm.eval(source)
+        elapsed = time.perf_counter() - t0
+        expected = bench.check or "true"
+        if bench.unit != "sends/s" and answer != expected:
+            raise BenchmarkFailed(f"{bench.name} ({tier}) answered {answer!r}, expected {expected}")
+        result.answer = answer
+        return elapsed
+
+    try:
+        result.first_s = timed()
+        for _ in range(warmup):
+            timed()
+        result.runs = [timed() for _ in range(iterations)]
+    except BenchmarkFailed:
+        raise
+    except Exception as e:   # a Smalltalk error, a trap: the run is broken, say so loudly
+        raise BenchmarkFailed(f"{bench.name} ({tier}) failed: {e}") from e
+    stats = vm.stats()
+    result.translate_s = stats.get("translation_seconds", 0.0)
+    result.wasm_bytes = stats.get("wasm_bytes", 0)
+    result.peak_mem = stats.get("peak_memory_bytes", 0)
+    result.methods_translated = stats.get("methods_translated", 0)
+    result.translated_activations = stats.get("translated_activations", 0)
+    if tier != "interp" and result.translated_activations == 0:
+        raise BenchmarkFailed(f"{bench.name} ({tier}): no translated code ran "
+                              f"(methods translated: {result.methods_translated})")
+    return result
+
+
+def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit"),
+        iterations: int = 5, warmup: int = 1, smoke: bool = False, image: str | None = None,
+        native: bool = True, out=print) -> tuple[list[dict], dict[str, float]]:
+    """Run the suite; print the table with `out`; answer (json entries, native rates)."""
+    from catalyst.bench.native import native_rates
+    benches = [BY_NAME[n] for n in names] if names else list(SUITE)
+    native_r: dict[str, float] = {}
+    if native and any(b.unit for b in benches):
+        native_r, msg = native_rates(quick=smoke)
+        out(msg)
+    entries: list[dict] = []
+    for tier in tiers:
+        vm = make_vm(tier, image)
+        for bench in benches:
+            size = bench.smoke if smoke else bench.full
+            res = run_one(vm, bench, tier, size, iterations, warmup)
+            interp = next((e for e in entries if e["benchmark"] == bench.name
+                           and e["tier"] == "interp"), None)
+            interp_res = None
+            if interp is not None:
+                interp_res = Result(bench.name, "interp", size, interp["runs"])
+            entries.append(res.as_json(interp_res, native_r))
+    out(format_table(entries))
+    return entries, native_r
+
+
+def format_table(entries: list[dict]) -> str:
+    head = (f"{'benchmark':<15}{'tier':<7}{'median s':>10}{'min s':>10}{'first s':>10}"
+            f"{'x interp':>9}{'transl s':>9}{'wasm B':>9}{'peak MB':>8}  rate")
+    lines = [head, "-" * len(head)]
+    for e in entries:
+        ratio = e.get("ratio_to_interp")
+        rate = ""
+        if "rate" in e:
+            rate = f"{e['rate']:.3g} {e['rate_unit']}"
+            if "fraction_of_native" in e:
+                rate += f" (1/{1 / e['fraction_of_native']:.0f} of C)"
+        lines.append(
+            f"{e['benchmark']:<15}{e['tier']:<7}{e['median_s']:>10.4f}{e['min_s']:>10.4f}"
+            f"{e['first_run_s']:>10.4f}{(f'{ratio:.2f}' if ratio else '-'):>9}"
+            f"{e['translate_s']:>9.3f}{e['wasm_bytes']:>9}"
+            f"{e['peak_memory_bytes'] / 1e6:>8.1f}  {rate}")
+    for tier in sorted({e["tier"] for e in entries} - {"interp"}):
+        ratios = [e["ratio_to_interp"] for e in entries if e["tier"] == tier
+                  and e.get("ratio_to_interp")]
+        if ratios:
+            geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            lines.append(f"geometric mean speed-up of {tier} over interp: {geo:.2f}x "
+                         f"({len(ratios)} benchmarks)")
+    return "\n".join(lines)
+
+
+def write_json(entries: list[dict], path: str) -> None:
+    Path(path).write_text(json.dumps(entries, indent=1))
+
+
+def plot(entries: list[dict], path: str) -> str:
+    """A PNG bar chart of each tier's ratio to the interpreter (needs matplotlib)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "plot skipped: matplotlib is not installed (pip install 'catalyst-vm[plot]')"
+    tiers = [t for t in TIERS if t != "interp" and any(e["tier"] == t for e in entries)]
+    names = [e["benchmark"] for e in entries if e["tier"] == "interp"]
+    fig, ax = plt.subplots(figsize=(max(6, len(names) * 0.8), 4))
+    width = 0.8 / max(1, len(tiers))
+    for i, tier in enumerate(tiers):
+        vals = [next((e.get("ratio_to_interp", 0) for e in entries
+                      if e["tier"] == tier and e["benchmark"] == n), 0) for n in names]
+        ax.bar([x + i * width for x in range(len(names))], vals, width, label=tier)
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.set_xticks([x + width * (len(tiers) - 1) / 2 for x in range(len(names))])
+    ax.set_xticklabels(names, rotation=45, ha="right")
+    ax.set_ylabel("speed-up over the interpreter (x)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return f"plot written to {path}"
