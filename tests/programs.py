@@ -1,0 +1,145 @@
+"""Hypothesis strategies that generate well-formed Smalltalk programs for differential testing.
+
+A generated `Program` is a few classes (`DtA`, `DtB`, `DtC`, subclasses of `DtBase`, all answering
+the same selectors so send sites see several receiver classes) with methods, plus a doIt that
+exercises them and answers an Array of results. Everything terminates: loops have small constant
+bounds and recursion carries a depth argument that decreases. Programs cover temporaries, loops
+(whileTrue:, to:do:, timesRepeat:), conditionals, blocks with arguments and captured and assigned
+outer variables, non-local returns, recursion, polymorphic sends, SmallInteger arithmetic near the
+31-bit boundary (so results overflow into LargeIntegers), Floats including NaN and infinities,
+comparisons, collections, exceptions (on:do:, ensure:, signal, return:, retry) and
+doesNotUnderstand.
+
+The interpreter and the translated code must agree on the printString of the answer, on the
+Transcript output and on the error raised, if any.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+CLASSES = ("DtA", "DtB", "DtC")
+BOUNDARY = (0, 1, -1, 2, 7, 100, 1073741823, -1073741824, 1073741822, 536870912, 65535,
+            1073741824, -1073741825, 4294967296, 123456789012)
+
+
+@dataclass
+class Program:
+    """The source of the classes (chunk format) and the doIt to evaluate."""
+    classes: str
+    main: str
+
+    def __str__(self) -> str:
+        return f"{self.classes}\n\"main\"\n{self.main}"
+
+
+# --- expressions ------------------------------------------------------------------------------
+
+def int_literal():
+    return st.one_of(st.sampled_from(BOUNDARY), st.integers(-50, 50)).map(
+        lambda n: f"({n})" if n < 0 else str(n))
+
+
+def int_expr(vars_: tuple[str, ...], depth: int, sends: bool = False):
+    """An expression answering an Integer (possibly a LargeInteger) or raising ZeroDivide.
+
+    `sends` allows polymorphic sends to the generated classes (only outside their methods, so
+    that recursion among them stays bounded by the depth argument)."""
+    leaf = st.one_of(int_literal(), st.sampled_from(vars_)) if vars_ else int_literal()
+    if depth <= 0:
+        return leaf
+    sub = int_expr(vars_, depth - 1, sends)
+    binop = st.tuples(sub, st.sampled_from(["+", "-", "*", "//", "\\\\", "rem:", "quo:",
+                                            "bitAnd:", "bitOr:", "bitXor:", "max:", "min:"]),
+                      sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+    guarded_div = st.tuples(sub, st.sampled_from(["//", "\\\\"]), sub).map(
+        lambda t: f"([{t[0]} {t[1]} {t[2]}] on: ZeroDivide do: [:e | -7])")
+    cond = st.tuples(sub, st.sampled_from(["<", ">", "<=", ">=", "=", "~="]), sub, sub, sub).map(
+        lambda t: f"(({t[0]} {t[1]} {t[2]}) ifTrue: [{t[3]}] ifFalse: [{t[4]}])")
+    block = st.tuples(sub, sub).map(lambda t: f"([:x | x + {t[0]}] value: {t[1]})")
+    poly = st.tuples(st.sampled_from(CLASSES), st.sampled_from(["f:", "g:", "h:"]), sub).map(
+        lambda t: f"({t[0]} new {t[1]} ({t[2]} \\\\ 4))")
+    unary = st.tuples(sub, st.sampled_from(["abs", "negated", "squared", "even printString size",
+                                            "sign", "isZero printString size"])).map(
+        lambda t: f"({t[0]} {t[1]})")
+    shift = st.tuples(sub, st.integers(-40, 40)).map(
+        lambda t: f"({t[0]} bitShift: {t[1]})")
+    inject = st.tuples(st.integers(0, 6), sub).map(
+        lambda t: f"((1 to: {t[0]}) inject: {t[1]} into: [:acc :each | acc + each])")
+    choices = [leaf, binop, guarded_div, cond, block, unary, shift, inject]
+    return st.one_of(*choices, poly) if sends else st.one_of(*choices)
+
+
+def float_expr(vars_: tuple[str, ...]):
+    """Float arithmetic, including the values Squeak defines for NaN and the infinities."""
+    lit = st.sampled_from(["0.5", "1.5e10", "-2.25", "3.0", "1.0e-5", "Float infinity",
+                           "Float infinity negated", "Float nan", "0.1", "1.0e308"])
+    operand = st.one_of(lit, st.sampled_from(vars_).map(lambda v: f"{v} asFloat")) \
+        if vars_ else lit
+    op = st.sampled_from(["+", "-", "*", "/"])
+    return st.tuples(operand, op, operand).map(lambda t: f"(({t[0]}) {t[1]} ({t[2]})) printString")
+
+
+def statement(vars_: tuple[str, ...], target: str):
+    """A statement updating `target` (a temporary) using loops, blocks and conditionals."""
+    e = int_expr(vars_, 2)
+    assign = e.map(lambda x: f"{target} := {x}.")
+    to_do = st.tuples(st.integers(0, 5), e).map(
+        lambda t: f"1 to: {t[0]} do: [:i | {target} := {target} + i + {t[1]}].")
+    while_ = st.tuples(st.integers(0, 5), e).map(
+        lambda t: f"[:n | | k | k := 0. [k < n] whileTrue: [{target} := {target} - {t[1]}. "
+                  f"k := k + 1]] value: {t[0]}.")
+    times = st.tuples(st.integers(0, 4), e).map(
+        lambda t: f"{t[0]} timesRepeat: [{target} := {target} bitXor: {t[1]}].")
+    capture = e.map(lambda x: f"[{target} := {target} + {x}] value.")
+    cond = st.tuples(e, e).map(
+        lambda t: f"{target} odd ifTrue: [{target} := {t[0]}] ifFalse: [{target} := {t[1]}].")
+    return st.one_of(assign, to_do, while_, times, capture, cond)
+
+
+# --- methods and programs ---------------------------------------------------------------------
+
+def method_body(args: tuple[str, ...]):
+    temps = ("t1", "t2")
+    vars_ = args + temps + ("ivar",)
+    stmts = st.lists(statement(vars_, "t1") | statement(vars_, "t2"), min_size=1, max_size=4)
+    nlr = int_expr(vars_, 1).map(
+        lambda x: f"#(3 1 4 1 5) do: [:each | each > ({x} \\\\ 5) ifTrue: [^each + t1]].")
+    tail = st.sampled_from(["^t1 + t2", "^t1 - ivar", "^(t1 max: t2) + depth",
+                            "^depth < 1 ifTrue: [t1] ifFalse: [(self f: depth - 1) + t2]"])
+    return st.tuples(stmts, st.one_of(st.just(""), nlr), tail).map(
+        lambda t: "| t1 t2 |\n\tt1 := depth. t2 := 1.\n\t" + "\n\t".join(t[0]) +
+        ("\n\t" + t[1] if t[1] else "") + "\n\t" + t[2])
+
+
+def programs():
+    """Strategy for whole programs."""
+    def build(bodies_f, bodies_g, main_exprs, floats, use_exc):
+        parts = ["Object subclass: #DtBase\n\tinstanceVariableNames: 'ivar'\n"
+                 "\tclassVariableNames: ''\n\tpoolDictionaries: ''\n\tcategory: 'Dt'!\n",
+                 "!DtBase methodsFor: 'dt'!\ninitialize\n\tivar := 3!\n"
+                 "h: depth\n\t^(self f: depth) + (self g: depth)! !\n"]
+        for cls, bf, bg in zip(CLASSES, bodies_f, bodies_g):
+            parts.append(f"DtBase subclass: #{cls}\n\tinstanceVariableNames: ''\n"
+                         f"\tclassVariableNames: ''\n\tpoolDictionaries: ''\n\tcategory: 'Dt'!\n")
+            parts.append(f"!{cls} methodsFor: 'dt'!\nf: depth\n\t{bf}!\n"
+                         f"g: depth\n\t{bg}! !\n")
+        items = [f"[{e}] on: ZeroDivide do: [:ex | ex return: -1]" for e in main_exprs]
+        items += floats
+        items.append("(DtA new h: 2) + (DtB new h: 3) + (DtC new h: 1)")
+        if use_exc:
+            items.append("[DtA new frobnicate] on: MessageNotUnderstood "
+                         "do: [:ex | ex return: ex message selector]")
+            items.append("| r | r := 0. [r := r + 1. r < 3 ifTrue: [Error signal: 'again']. r] "
+                         "on: Error do: [:ex | ex retry]")
+            items.append("| log | log := OrderedCollection new. "
+                         "[[log add: 1. Error signal: 'x'. log add: 2] ensure: [log add: 3]] "
+                         "on: Error do: [:ex | log add: 4. ex return: 5]. log asArray")
+        main = "{" + ". ".join(f"[{i}] value" for i in items) + "}"
+        return Program("\n".join(parts), main)
+
+    bodies = st.lists(method_body(("depth",)), min_size=3, max_size=3)
+    return st.builds(build, bodies, bodies,
+                     st.lists(int_expr(("7",), 3, sends=True), min_size=1, max_size=3),
+                     st.lists(float_expr(()), max_size=2), st.booleans())
