@@ -80,7 +80,7 @@ def _read(wasm: bytes):
 def validate(wasm: bytes) -> None:
     """Raise ValidationError (with binaryen's message) unless binaryen validates the module."""
     with _lock:
-        mod = _read(wasm)
+        mod, _ = _capture_fds(lambda: _read(wasm))
         try:
             ok, text = _capture_fds(lambda: bool(_lib.BinaryenModuleValidate(mod)))
         finally:
@@ -92,7 +92,7 @@ def validate(wasm: bytes) -> None:
 def optimize(wasm: bytes, level: int = 2, shrink: int = 0) -> bytes:
     """Validate, then run binaryen's default optimization pipeline at `level`; answer the binary."""
     with _lock:
-        mod = _read(wasm)
+        mod, _ = _capture_fds(lambda: _read(wasm))
         try:
             ok, text = _capture_fds(lambda: bool(_lib.BinaryenModuleValidate(mod)))
             if not ok:

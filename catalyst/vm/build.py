@@ -51,7 +51,7 @@ def _locate(message: str, line_map) -> str:
             if start <= n:
                 name, first = fname, start
         return f"{name}:{n - first + 1}:{m.group(2)}"
-    return re.sub(r"(?:wasm|input):(\d+):(\d+)", repl, message)
+    return re.sub(r"(?:wasm|input|<anon>):(\d+):(\d+)", repl, message)
 
 
 def cache_dir() -> Path:

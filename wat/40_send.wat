@@ -1,0 +1,331 @@
+;; 40_send.wat: sends, activation (primitives, translated code, interpreted frames), the control
+;; primitives (blocks, perform, contexts, halting), and the entry points vm_run and vm_send.
+;;
+;; All functions here work on the globals $fp/$sp/$ip; they answer 1 when the interpreter loop
+;; that called them must stop (the run halted, or an unwind left that loop), else 0.
+
+;; (selector, numArgs, super?, pc of the send) send to the receiver under the arguments.
+(func $send (param $sel i32) (param $nargs i32) (param $super i32) (param $pc i32) (result i32)
+  (local $rcvr i32) (local $cls i32) (local $m i32) (local $caller i32)
+  (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+  (local.set $caller (i32.load offset=4 (global.get $fp)))
+  (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
+  (if (local.get $super)
+    (then   ;; the superclass of the method's class (value of the last literal's binding)
+      (local.set $cls (i32.load offset=8 (i32.load offset=12
+        (call $mh_literal (local.get $caller) (i32.sub (call $mh_num_literals (local.get $caller)) (i32.const 1)))))))
+    (else
+      (local.set $cls (call $om_class_of (local.get $rcvr)))
+      (call $ic_record (local.get $caller) (local.get $pc) (call $om_class_index (local.get $rcvr)))))
+  (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
+  (if (i32.eqz (local.get $m))
+    (then
+      (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
+      (if (i32.eqz (local.get $m)) (then (return (i32.const 1))))
+      (local.set $nargs (i32.const 1))))
+  (call $activate (local.get $m) (local.get $nargs)))
+
+;; (selector, numArgs, lookup class) Replace the arguments by a Message and answer the
+;; #doesNotUnderstand: method, or 0 (run halted with code 5) if there is none.
+(func $prepare_dnu (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
+  (local $args i32) (local $msg i32) (local $m i32)
+  (local.set $args (call $om_instantiate (call $special (i32.const 7)) (local.get $nargs)))
+  (if (i32.eqz (local.get $args)) (then (call $halt (i32.const 3) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+  (memory.copy (i32.add (local.get $args) (i32.const 8))
+               (i32.sub (i32.add (global.get $sp) (i32.const 4)) (i32.shl (local.get $nargs) (i32.const 2)))
+               (i32.shl (local.get $nargs) (i32.const 2)))
+  (i32.store offset=8 (global.get $vmRoots) (local.get $args))
+  (local.set $msg (call $om_instantiate (call $special (i32.const 15)) (i32.const 0)))
+  (if (i32.eqz (local.get $msg)) (then (call $halt (i32.const 3) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+  (i32.store offset=8 (local.get $msg) (local.get $sel))
+  (i32.store offset=12 (local.get $msg) (local.get $args))
+  (if (i32.ge_u (call $om_num_slots (local.get $msg)) (i32.const 3))
+    (then (i32.store offset=16 (local.get $msg) (local.get $cls))))
+  (i32.store offset=8 (global.get $vmRoots) (i32.const 0))
+  (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+  (global.set $sp (i32.add (global.get $sp) (i32.const 4)))
+  (i32.store (global.get $sp) (local.get $msg))
+  (local.set $m (call $lookup (call $om_class_of (i32.load (i32.sub (global.get $sp) (i32.const 4)))) (call $special (i32.const 20))))
+  (if (i32.eqz (local.get $m))
+    (then (global.set $dnuSelector (local.get $sel))
+          (call $halt (i32.const 5) (i32.const 0) (i32.const 0))))
+  (local.get $m))
+
+;; The selector that nothing understood when a run halts with code 5 (for the host's message).
+(global $dnuSelector (export "dnu_selector") (mut i32) (i32.const 0))
+
+;; (method, numArgs) Run a method on the receiver and arguments at the stack top.
+(func $activate (param $m i32) (param $nargs i32) (result i32)
+  (local $rec i32) (local $prim i32) (local $r i32) (local $jit i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
+  (if (i32.lt_s (i32.load offset=8 (local.get $m)) (i32.const 0))
+    (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
+  (local.set $prim (call $mh_primitive (local.get $m)))
+  (if (local.get $prim)
+    (then
+      (global.set $statPrimCalls (i64.add (global.get $statPrimCalls) (i64.const 1)))
+      (local.set $r (call $primitive (local.get $prim) (local.get $nargs) (local.get $m)))
+      (if (i32.eq (local.get $r) (i32.const 2)) (then (return (i32.const 1))))
+      (if (local.get $r) (then (return (i32.const 0))))))
+  (if (local.get $rec) (then (local.set $jit (i32.load offset=8 (local.get $rec)))))
+  (if (local.get $jit)
+    (then (return (call $call_translated (local.get $m) (local.get $nargs) (local.get $jit)))))
+  (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))
+    (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
+  (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
+  (i32.const 0))
+
+;; (method, numArgs, table index) Build the frame and call the translated function.
+(func $call_translated (param $m i32) (param $nargs i32) (param $index i32) (result i32)
+  (local $r i32)
+  (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))
+    (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
+  (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
+  (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (local.get $index)))
+  (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
+  (if (global.get $haltCode) (then (return (i32.const 1))))
+  (if (global.get $unwinding) (then (return (call $continue_unwind))))
+  ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP
+  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+  (global.set $sp (i32.load offset=12 (global.get $fp)))
+  (i32.const 0))
+
+;; Continue an unwind that crossed a nested run, from the current frame.
+(func $continue_unwind (result i32)
+  (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
+
+;; --- control primitives -------------------------------------------------------------------
+;; (index, numArgs, method) -> 1 success (result pushed), 0 failure, 2 stop the loop,
+;; 3 a new frame was activated (the loop continues in it).
+
+(func $primitive (param $prim i32) (param $nargs i32) (param $m i32) (result i32)
+  (local $rcvr i32) (local $arg i32) (local $n i32) (local $i i32) (local $cls i32) (local $meth i32)
+  (local $fp i32)
+  (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+  ;; BlockClosure value, value:, value:value:, value:value:value:, value:value:value:value:
+  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 201)) (i32.le_u (local.get $prim) (i32.const 205)))
+    (then
+      (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
+      (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $nargs) (i32.const 0)))
+        (then (return (i32.const 0))))
+      (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
+      (return (i32.const 3))))
+  ;; valueWithArguments: (206, and 82 for old images)
+  (if (i32.or (i32.eq (local.get $prim) (i32.const 206)) (i32.eq (local.get $prim) (i32.const 82)))
+    (then
+      (local.set $arg (i32.load (global.get $sp)))
+      (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
+      (if (i32.ne (call $om_class_of (local.get $arg)) (call $special (i32.const 7))) (then (return (i32.const 0))))
+      (local.set $n (call $om_num_slots (local.get $arg)))
+      (if (i32.ne (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
+      (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
+      (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $arg) (i32.const 8))
+                   (i32.shl (local.get $n) (i32.const 2)))
+      (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))
+      (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $n) (i32.const 0)))
+        (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 2))))
+      (return (i32.const 3))))
+  ;; perform: and perform:with:... (83), perform:withArguments: (84)
+  (if (i32.or (i32.eq (local.get $prim) (i32.const 83)) (i32.eq (local.get $prim) (i32.const 84)))
+    (then
+      (local.set $arg (i32.load (i32.sub (global.get $sp) (i32.shl (i32.sub (local.get $nargs) (i32.const 1)) (i32.const 2)))))
+      (if (i32.eq (local.get $prim) (i32.const 84))
+        (then
+          (if (i32.ne (local.get $nargs) (i32.const 2)) (then (return (i32.const 0))))
+          (local.set $cls (i32.load (global.get $sp)))   ;; the arguments Array
+          (if (i32.ne (call $om_class_of (local.get $cls)) (call $special (i32.const 7))) (then (return (i32.const 0))))
+          (local.set $n (call $om_num_slots (local.get $cls)))
+          (local.set $meth (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $arg)))
+          (if (i32.and (i32.ne (local.get $meth) (i32.const 0))
+                       (i32.ne (call $mh_num_args (local.get $meth)) (local.get $n)))
+            (then (return (i32.const 0))))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 8)))
+          (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $cls) (i32.const 8))
+                       (i32.shl (local.get $n) (i32.const 2)))
+          (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2)))))
+        (else
+          (local.set $n (i32.sub (local.get $nargs) (i32.const 1)))
+          (local.set $meth (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $arg)))
+          (if (i32.and (i32.ne (local.get $meth) (i32.const 0))
+                       (i32.ne (call $mh_num_args (local.get $meth)) (local.get $n)))
+            (then (return (i32.const 0))))
+          ;; drop the selector: shift the remaining arguments down one slot
+          (local.set $i (i32.sub (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))
+          (memory.copy (local.get $i) (i32.add (local.get $i) (i32.const 4)) (i32.shl (local.get $n) (i32.const 2)))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))))
+      (if (i32.eqz (local.get $meth))
+        (then (local.set $meth (call $prepare_dnu (local.get $arg) (local.get $n) (call $om_class_of (local.get $rcvr))))
+              (if (i32.eqz (local.get $meth)) (then (return (i32.const 2))))
+              (local.set $n (i32.const 1))))
+      (if (call $activate (local.get $meth) (local.get $n)) (then (return (i32.const 2))))
+      (return (i32.const 3))))
+  ;; flushCache, flushCacheByMethod, flushCacheBySelector: succeed answering the receiver
+  (if (i32.or (i32.eq (local.get $prim) (i32.const 89))
+              (i32.or (i32.eq (local.get $prim) (i32.const 116)) (i32.eq (local.get $prim) (i32.const 119))))
+    (then (call $interp_gc_flush)
+          (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+          (return (i32.const 1))))
+  ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
+  (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
+               (i32.eq (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+    (then
+      (if (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 210)))
+        (then
+          (local.set $arg (i32.load (global.get $sp)))
+          (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
+          (local.set $i (i32.sub (i32.shr_s (local.get $arg) (i32.const 1)) (i32.const 1)))
+          (if (i32.eq (local.get $prim) (i32.const 210)) (then (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
+                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+            (then (return (i32.const 0))))
+          (local.set $arg (call $ctx_fetch (local.get $rcvr) (local.get $i)))
+          (if (i32.eqz (local.get $arg)) (then (return (i32.const 0))))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
+          (i32.store (global.get $sp) (local.get $arg))
+          (return (i32.const 1))))
+      (if (i32.or (i32.eq (local.get $prim) (i32.const 74)) (i32.eq (local.get $prim) (i32.const 211)))
+        (then
+          (local.set $arg (i32.load (i32.sub (global.get $sp) (i32.const 4))))
+          (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
+          (local.set $i (i32.sub (i32.shr_s (local.get $arg) (i32.const 1)) (i32.const 1)))
+          (if (i32.eq (local.get $prim) (i32.const 211)) (then (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
+                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+            (then (return (i32.const 0))))
+          (if (i32.eqz (call $ctx_store (local.get $rcvr) (local.get $i) (i32.load (global.get $sp))))
+            (then (return (i32.const 0))))
+          (local.set $arg (i32.load (global.get $sp)))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 8)))
+          (i32.store (global.get $sp) (local.get $arg))
+          (return (i32.const 1))))
+      (if (i32.eq (local.get $prim) (i32.const 212))
+        (then
+          (local.set $fp (call $ctx_frame (local.get $rcvr)))
+          (local.set $n (if (result i32) (local.get $fp)
+                          (then (call $frame_stackp (local.get $fp)))
+                          (else (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)))))
+          (i32.store (global.get $sp) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))
+          (return (i32.const 1))))))
+  ;; 9010 Catalyst: aContext primReturn: value -- unwind to the context (running ensure blocks)
+  ;; and return value from it to its sender
+  (if (i32.eq (local.get $prim) (i32.const 9010))
+    (then
+      (local.set $fp (call $ctx_frame (local.get $rcvr)))
+      (if (i32.eqz (local.get $fp)) (then (return (i32.const 0))))
+      (if (call $unwind_and_return (local.get $fp) (i32.load (global.get $sp))) (then (return (i32.const 2))))
+      (return (i32.const 3))))
+  ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt
+  (if (i32.eq (local.get $prim) (i32.const 9002))
+    (then (i32.store offset=12 (global.get $vmRoots) (i32.load (global.get $sp)))
+          (global.set $haltCode (i32.const 1))
+          (return (i32.const 2))))
+  ;; 113 quit
+  (if (i32.eq (local.get $prim) (i32.const 113))
+    (then (call $host_quit (i32.const 0)) (global.set $haltCode (i32.const 2)) (return (i32.const 2))))
+  ;; 117 named primitive: literal 0 is (moduleName primitiveName ...)
+  (if (i32.eq (local.get $prim) (i32.const 117))
+    (then
+      (local.set $arg (call $mh_literal (local.get $m) (i32.const 0)))
+      (if (i32.or (i32.and (local.get $arg) (i32.const 3)) (i32.lt_u (call $om_num_slots (local.get $arg)) (i32.const 2)))
+        (then (return (i32.const 0))))
+      (if (i32.eqz (call $host_named_prim (i32.load offset=8 (local.get $arg)) (i32.load offset=12 (local.get $arg))
+                                         (global.get $sp) (local.get $nargs)))
+        (then (return (i32.const 0))))
+      (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+      (return (i32.const 1))))
+  ;; markers and primitives that always fail into their Smalltalk code
+  (if (i32.or (i32.eq (local.get $prim) (i32.const 198)) (i32.eq (local.get $prim) (i32.const 199)))
+    (then (return (i32.const 0))))
+  (call $prim_dispatch (local.get $prim) (local.get $nargs)))
+
+;; --- entry points ---------------------------------------------------------------------------
+
+;; (receiver, method, arguments Array or nil) -> the method's result, or 0 when the run halted
+;; ($haltCode says why; the frames stay in place for the host to describe).
+(func $vm_run (export "vm_run") (param $rcvr i32) (param $m i32) (param $args i32) (result i32)
+  (local $n i32) (local $r i32)
+  (global.set $haltCode (i32.const 0))
+  (global.set $unwinding (i32.const 0))
+  (global.set $fp (i32.const 0))
+  (global.set $sp (global.get $stackBase))
+  (i32.store (global.get $sp) (local.get $rcvr))
+  (if (i32.ne (local.get $args) (global.get $nil))
+    (then (local.set $n (call $om_num_slots (local.get $args)))
+          (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $args) (i32.const 8))
+                       (i32.shl (local.get $n) (i32.const 2)))
+          (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))))
+  (if (i32.ne (call $mh_num_args (local.get $m)) (local.get $n))
+    (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+  (if (i32.eqz (call $push_frame (local.get $m) (local.get $n) (global.get $FLAG_BASE)))
+    (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+  (drop (call $method_info (local.get $m)))
+  (local.set $r (call $interpret))
+  (if (global.get $unwinding)
+    (then (global.set $unwinding (i32.const 0)) (call $halt (i32.const 6) (i32.const 0) (i32.const 0))
+          (return (i32.const 0))))
+  (local.get $r))
+
+;; (sp, selector, numArgs) -> result of a full send (for translated code). The receiver and
+;; arguments end at sp in the current frame ($fp). Runs the callee to completion (a nested
+;; interpreter loop when it is interpreted). 0 when the run halted or an unwind is passing.
+(func $vm_send (export "vm_send") (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
+  (local $caller i32) (local $m i32) (local $rcvr i32) (local $r i32) (local $prim i32) (local $rec i32)
+  (local.set $caller (global.get $fp))
+  (global.set $sp (local.get $sp))
+  (local.set $rcvr (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+  (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
+  (local.set $m (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $sel)))
+  (if (i32.eqz (local.get $m))
+    (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (call $om_class_of (local.get $rcvr))))
+          (if (i32.eqz (local.get $m)) (then (return (i32.const 0))))
+          (local.set $nargs (i32.const 1))))
+  (return (call $vm_activate_nested (local.get $m) (local.get $nargs))))
+
+;; (method, numArgs) run a method to completion from translated code or the host; answers its
+;; result (the receiver+argument slots are replaced by it and $sp points there), or 0.
+(func $vm_activate_nested (export "vm_activate") (param $m i32) (param $nargs i32) (result i32)
+  (local $caller i32) (local $savedIp i32) (local $prim i32) (local $r i32) (local $rec i32) (local $dest i32)
+  (local.set $caller (global.get $fp))
+  (local.set $savedIp (global.get $ip))
+  (local.set $dest (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
+  (local.set $prim (call $mh_primitive (local.get $m)))
+  (if (local.get $prim)
+    (then
+      (if (i32.and (i32.ne (local.get $prim) (i32.const 83))
+                   (i32.and (i32.ne (local.get $prim) (i32.const 84))
+                            (i32.or (i32.lt_u (local.get $prim) (i32.const 201)) (i32.gt_u (local.get $prim) (i32.const 206)))))
+        (then   ;; a simple primitive: no frame switch possible
+          (local.set $r (call $primitive (local.get $prim) (local.get $nargs) (local.get $m)))
+          (if (i32.eq (local.get $r) (i32.const 1)) (then (return (i32.load (global.get $sp)))))
+          (if (i32.eq (local.get $r) (i32.const 2)) (then (return (i32.const 0))))))))
+  (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
+    (then
+      (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))
+        (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+      (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
+      (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (i32.load offset=8 (local.get $rec))))
+      (if (local.get $r)
+        (then (drop (call $return_from_frame (local.get $r)))
+              (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
+              (return (local.get $r))))
+      (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
+      ;; deoptimized callee: finish it in the interpreter as a base frame
+      (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+      (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
+      (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+      (global.set $sp (i32.load offset=12 (global.get $fp))))
+    (else
+      (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_BASE)))
+        (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+      (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))))
+  (local.set $r (call $interpret))
+  (global.set $ip (local.get $savedIp))
+  (local.get $r))
+
+;; Describe the halt for the host: the oop that 9002 reported (its description String).
+(func $halt_object (export "halt_object") (result i32)
+  (i32.load offset=12 (global.get $vmRoots)))
