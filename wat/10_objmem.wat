@@ -5,8 +5,8 @@
 ;; a caller must not hold the only reference to an object it allocated earlier across another
 ;; allocation: store it into a frame slot, the stack or a $vmRoots slot first. Objects never move.
 
-(global $gcThreshold (mut i32) (i32.const 0x2000000))   ;; collect after 32 MB of allocation
-(global $allocatedSinceGC (mut i32) (i32.const 0))
+(global $gcThreshold (export "gc_threshold") (mut i32) (i32.const 0x2000000))   ;; collect after 32 MB of allocation
+(global $allocatedSinceGC (export "allocated_since_gc") (mut i32) (i32.const 0))
 (global $peakHeapEnd (export "peak_heap_end") (mut i32) (i32.const 0x3000000))
 (global $allocCount (export "alloc_count") (mut i64) (i64.const 0))
 (global $outOfMemory (export "out_of_memory") (mut i32) (i32.const 0))
@@ -15,7 +15,7 @@
 ;; $freeLarge heads a first-fit list of bigger chunks. A free chunk has class index 0; its size
 ;; is at chunk+8 and the next free chunk at chunk+12.
 (global $freeSmall i32 (i32.const 0x2A00000))
-(global $freeLarge (mut i32) (i32.const 0))
+(global $freeLarge (export "free_large") (mut i32) (i32.const 0))
 (global $smallLimit i32 (i32.const 1024))
 
 ;; --- header access ---------------------------------------------------------------------
@@ -386,7 +386,7 @@
 
 ;; --- host handles (GC roots the Python host holds) --------------------------------------
 
-(global $handleNext (mut i32) (i32.const 1))
+(global $handleNext (export "handle_next") (mut i32) (i32.const 1))
 
 (func $handle_new (export "handle_new") (param $oop i32) (result i32)
   (local $i i32)

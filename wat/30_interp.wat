@@ -57,8 +57,8 @@
 ;; --- method info records (ABI.md section 9) -----------------------------------------------
 ;; 16 bytes each at $infoTable + 16*id: method, counter, jit table index, hot-hook fired.
 
-(global $infoNext (mut i32) (i32.const 1))
-(global $infoFree (mut i32) (i32.const 0))
+(global $infoNext (export "info_next") (mut i32) (i32.const 1))
+(global $infoFree (export "info_free") (mut i32) (i32.const 0))
 (global $infoMax i32 (i32.const 262143))
 
 ;; (method) -> address of its info record, created on first use (0 if the table is full).

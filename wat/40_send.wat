@@ -216,6 +216,13 @@
       (if (i32.eqz (local.get $fp)) (then (return (i32.const 0))))
       (if (call $unwind_and_return (local.get $fp) (i32.load (global.get $sp))) (then (return (i32.const 2))))
       (return (i32.const 3))))
+  ;; 9011 Catalyst: CompiledMethod>>primitive (the index, 0 for none)
+  (if (i32.eq (local.get $prim) (i32.const 9011))
+    (then (if (i32.or (i32.and (local.get $rcvr) (i32.const 3))
+                      (i32.lt_u (call $om_format (local.get $rcvr)) (i32.const 24)))
+            (then (return (i32.const 0))))
+          (i32.store (global.get $sp) (i32.or (i32.shl (call $mh_primitive (local.get $rcvr)) (i32.const 1)) (i32.const 1)))
+          (return (i32.const 1))))
   ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt
   (if (i32.eq (local.get $prim) (i32.const 9002))
     (then (i32.store offset=12 (global.get $vmRoots) (i32.load (global.get $sp)))

@@ -450,7 +450,7 @@ class MethodCompiler:
             if not body or not isinstance(body[-1], ast.Return):
                 em.emit(120)
         code = em.assemble()
-        self.lit(Sym(m.selector))
+        self.literals.append(Sym(m.selector))      # always second to last, as Squeak has it
         self.literals.append(MethodClassBinding())
         num_temps = len(root.args) + len(root.locals_slots)
         frame = num_temps + em.max_depth
