@@ -255,3 +255,8 @@ def end_pc(method_bytes: bytes) -> int:
             n = (n << 8) | method_bytes[-2 - i] if len(method_bytes) >= 2 + i else n
         return max(0, len(method_bytes) - 1 - (size_bytes + 1) - n)
     return max(0, len(method_bytes) - 4)   # old fixed 4-byte source pointer trailer
+
+
+def bytecodes_only(method_bytes: bytes) -> bytes:
+    """The bytecodes of a method's bytes region, without the trailer."""
+    return bytes(method_bytes[:end_pc(method_bytes)])

@@ -166,6 +166,10 @@ class VM:
             raise KeyError(f"no class named {base}")
         return self.heap.class_of(cls) if meta else cls
 
+    def lookup_method(self, cls: int, selector: str) -> int:
+        """The CompiledMethod cls's method dictionary holds for selector, or 0."""
+        return self.core.call("lookup", cls, self.symbol(selector))
+
     # --- compiling and running ------------------------------------------------------------
     def class_scope(self, cls: int) -> ClassScope:
         names = []
@@ -392,7 +396,11 @@ class VM:
             a = self.binding(value.name, cls)
             return a
         if isinstance(value, MethodClassBinding):
-            a = self.smalltalk_assoc(self.heap.class_name(cls))
+            name = self.heap.class_name(cls)
+            if name.endswith(" class"):   # class-side methods: an association nil -> metaclass
+                spec = compile_doit(f"Association key: nil value: {name}")
+                return self.run_method(nil, self.method_object(spec, self.heap.class_of(nil)))
+            a = self.smalltalk_assoc(name)
             return a if a is not None else nil
         raise TypeError(f"unknown literal {value!r}")
 
@@ -407,6 +415,42 @@ class VM:
         if a is None:
             raise CompileError(f"cannot make the global {name}")
         return a
+
+    # --- file-in --------------------------------------------------------------------------
+    def file_in(self, path) -> None:
+        self.file_in_text(Path(path).read_text(), str(path))
+
+    def file_in_text(self, text: str, filename: str = "<input>") -> None:
+        """File in chunk-format source: class definitions, methods and doIts, in order."""
+        for item in read_chunks(text, filename):
+            if isinstance(item, ClassDef):
+                kind = {"variableSubclass": "variableSubclass:",
+                        "variableByteSubclass": "variableByteSubclass:",
+                        "variableWordSubclass": "variableWordSubclass:"}.get(item.kind, "subclass:")
+                src = (f"{item.superclass or 'nil'} {kind} #{item.name} instanceVariableNames: "
+                       f"{self._string_literal(' '.join(item.inst_vars))} classVariableNames: "
+                       f"{self._string_literal(' '.join(item.class_vars))} poolDictionaries: '' "
+                       f"category: {self._string_literal(item.category)}")
+                self.evaluate(src, filename=item.filename, line=item.line)
+                self._globals.pop(item.name, None)
+            elif isinstance(item, MethodChunk):
+                self.install_method(item)
+            elif isinstance(item, ClassInstVars):
+                raise CompileError("class-side instance variables are not supported at run time",
+                                   item.filename, item.line)
+            elif isinstance(item, DoIt):
+                self.evaluate(item.source, filename=item.filename, line=item.line)
+
+    def install_method(self, item: MethodChunk) -> None:
+        cls = self.class_named(item.class_name + (" class" if item.meta else ""))
+        scope = self.class_scope(cls)
+        spec = compile_method(item.source, scope, item.filename, item.line - 1)
+        meth = self.method_object(spec, cls)
+        holder = self.binding("CatalystPendingMethod", cls)
+        self.core.set_u32(holder + 12, meth)
+        target = f"{item.class_name} class" if item.meta else item.class_name
+        self.evaluate(f"{target} addSelector: #{spec.selector} withMethod: CatalystPendingMethod. "
+                      f"Smalltalk at: #CatalystPendingMethod put: nil")
 
     # --- statistics -----------------------------------------------------------------------
     def stats(self) -> dict:

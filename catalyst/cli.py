@@ -1,0 +1,152 @@
+"""The `catalyst` command line.
+
+  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] EXPR
+  catalyst run [options] FILE.st ... [-e EXPR]
+  catalyst disasm [--image PATH] 'Class>>selector'
+  catalyst compile ['Class>>selector' | --all] [--passes ...] [--dump-after PASS|all] [--emit ...]
+  catalyst bench [NAMES...] [--tiers interp,jit] [--iterations N] [--warmup N] [--json FILE]
+
+Exit codes: 0 success; 1 an unhandled Smalltalk error (`Error: <class>: <text>` and the
+Smalltalk stack on stderr); 2 a usage or syntax error (file:line:column on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from catalyst.frontend.errors import CompileError
+
+
+def _vm(args):
+    from catalyst.vm.vm import VM
+    if getattr(args, "image", None):
+        from catalyst.frontend import image_load
+        return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
+    return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
+                      llm=getattr(args, "llm", False))
+
+
+def _add_vm_options(p):
+    p.add_argument("--image", help="a Squeak image to run instead of the embedded kernel")
+    p.add_argument("--jit", choices=("off", "on", "always"), default="on",
+                   help="off: interpret only; on: translate hot methods; always: translate first")
+    p.add_argument("--threshold", type=int, default=None, help="activations before a method is hot")
+    p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
+    p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
+
+
+def _report_error(e) -> int:
+    from catalyst.vm.vm import SmalltalkError
+    if isinstance(e, SmalltalkError):
+        print(f"Error: {e.text}", file=sys.stderr)
+        for frame in e.stack:
+            print(f"  {frame}", file=sys.stderr)
+        return 1
+    if isinstance(e, CompileError):
+        print(str(e), file=sys.stderr)
+        return 2
+    raise e
+
+
+def _finish(vm, args, code: int) -> int:
+    if getattr(args, "stats", False) and vm is not None:
+        print(json.dumps(vm.stats()), file=sys.stderr)
+    return code
+
+
+def cmd_eval(args) -> int:
+    from catalyst.vm.vm import SmalltalkError
+    vm = _vm(args)
+    try:
+        print(vm.eval(args.expr))
+        code = 0
+    except (SmalltalkError, CompileError) as e:
+        code = _report_error(e)
+    return _finish(vm, args, code)
+
+
+def cmd_run(args) -> int:
+    from catalyst.vm.vm import SmalltalkError
+    vm = _vm(args)
+    try:
+        for path in args.files:
+            try:
+                text = open(path).read()
+            except OSError as e:
+                print(f"{path}: {e.strerror}", file=sys.stderr)
+                return 2
+            vm.file_in_text(text, path)
+        if args.expr:
+            print(vm.eval(args.expr))
+        code = 0
+    except (SmalltalkError, CompileError) as e:
+        code = _report_error(e)
+    return _finish(vm, args, code)
+
+
+def cmd_disasm(args) -> int:
+    from catalyst.frontend.disasm import disassemble_method
+    vm = _vm(args)
+    try:
+        print(disassemble_method(vm, args.method))
+    except KeyError as e:
+        print(f"catalyst disasm: {e.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+COMMANDS = {
+    "eval": (cmd_eval, "evaluate an expression and print its printString"),
+    "run": (cmd_run, "file in Smalltalk sources, then evaluate an expression"),
+    "disasm": (cmd_disasm, "print the bytecode listing of a method"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="catalyst", description="Catalyst Smalltalk VM")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("eval", help=COMMANDS["eval"][1])
+    _add_vm_options(p)
+    p.add_argument("expr")
+    p = sub.add_parser("run", help=COMMANDS["run"][1])
+    _add_vm_options(p)
+    p.add_argument("files", nargs="*")
+    p.add_argument("-e", dest="expr", help="expression to evaluate after filing in")
+    p = sub.add_parser("disasm", help=COMMANDS["disasm"][1])
+    p.add_argument("--image")
+    p.add_argument("method", help="'Class>>selector' or 'Class class>>selector'")
+    p.set_defaults(jit="off", threshold=None)
+    for name, register in _extensions():
+        register(sub)
+    return ap
+
+
+def _extensions():
+    """Subcommands other modules add (compile, bench, image) when they are present."""
+    out = []
+    for mod_name, name in (("catalyst.jit.cli", "compile"), ("catalyst.bench.cli", "bench"),
+                           ("catalyst.frontend.image_cli", "image")):
+        try:
+            mod = __import__(mod_name, fromlist=["add_parser"])
+        except ImportError:
+            continue
+        out.append((name, mod.add_parser))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    handler = COMMANDS.get(args.command, (getattr(args, "handler", None), ""))[0]
+    if handler is None:
+        ap.error(f"unknown command {args.command}")
+    try:
+        return handler(args)
+    except CompileError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
