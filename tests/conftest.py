@@ -36,3 +36,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def vm():
+    """One VM on the embedded kernel for read-mostly tests (interpreter only)."""
+    from catalyst.vm.vm import VM
+    return VM.default(jit="off")
+
+
+@pytest.fixture
+def fresh_vm():
+    from catalyst.vm.vm import VM
+    return VM.default(jit="off")

@@ -160,6 +160,7 @@ class Analyzer:
 
     def declare(self, env, name, scope):
         v = TempVar(name, scope)
+        v.decl_loop_depth = self.loop_depth
         scope.locals.append(v)
         env[-1][name] = v
         return v
@@ -264,8 +265,8 @@ class Analyzer:
                 v.captured = True
                 if v.first_capture is None:
                     v.first_capture = self.order
-                if self.loop_depth:
-                    v.capture_in_loop = True
+                if self.loop_depth > getattr(v, "decl_loop_depth", 0):
+                    v.capture_in_loop = True     # a later iteration may write after a capture
                 if write:
                     v.written_in_block = True
             elif write:
@@ -449,7 +450,10 @@ class MethodCompiler:
                 self.gen_effect(s)
             if not body or not isinstance(body[-1], ast.Return):
                 em.emit(120)
-        code = em.assemble()
+        try:
+            code = em.assemble()
+        except ValueError as e:   # jumps or blocks beyond what the bytecode set can encode
+            raise self.error(f"method too large: {e}", m) from None
         self.literals.append(Sym(m.selector))      # always second to last, as Squeak has it
         self.literals.append(MethodClassBinding())
         num_temps = len(root.args) + len(root.locals_slots)
