@@ -410,6 +410,8 @@ class MethodCompiler:
     def lit(self, value) -> int:
         key = literal_key(value)
         if key not in self.literal_index:
+            if len(self.literals) >= 254:   # the longest encodings reach literal 255
+                raise self.error("method too large: more than 254 literals", self.method)
             self.literal_index[key] = len(self.literals)
             self.literals.append(value)
         return self.literal_index[key]
