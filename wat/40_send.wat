@@ -278,14 +278,18 @@
 ;; arguments end at sp in the current frame ($fp). Runs the callee to completion (a nested
 ;; interpreter loop when it is interpreted). 0 when the run halted or an unwind is passing.
 (func $vm_send (export "vm_send") (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
-  (local $caller i32) (local $m i32) (local $rcvr i32) (local $r i32) (local $prim i32) (local $rec i32)
-  (local.set $caller (global.get $fp))
+  (call $vm_send_super (local.get $sp) (local.get $sel) (local.get $nargs)
+        (call $om_class_of (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))))
+
+;; (sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
+;; (the superclass of the sender's method class for super sends).
+(func $vm_send_super (export "vm_send_super") (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
+  (local $m i32)
   (global.set $sp (local.get $sp))
-  (local.set $rcvr (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
-  (local.set $m (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $sel)))
+  (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
   (if (i32.eqz (local.get $m))
-    (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (call $om_class_of (local.get $rcvr))))
+    (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
           (if (i32.eqz (local.get $m)) (then (return (i32.const 0))))
           (local.set $nargs (i32.const 1))))
   (return (call $vm_activate_nested (local.get $m) (local.get $nargs))))
@@ -302,13 +306,18 @@
   (local.set $prim (call $mh_primitive (local.get $m)))
   (if (local.get $prim)
     (then
-      (if (i32.and (i32.ne (local.get $prim) (i32.const 83))
-                   (i32.and (i32.ne (local.get $prim) (i32.const 84))
-                            (i32.or (i32.lt_u (local.get $prim) (i32.const 201)) (i32.gt_u (local.get $prim) (i32.const 206)))))
-        (then   ;; a simple primitive: no frame switch possible
-          (local.set $r (call $primitive (local.get $prim) (local.get $nargs) (local.get $m)))
-          (if (i32.eq (local.get $r) (i32.const 1)) (then (return (i32.load (global.get $sp)))))
-          (if (i32.eq (local.get $r) (i32.const 2)) (then (return (i32.const 0))))))))
+      (local.set $r (call $primitive (local.get $prim) (local.get $nargs) (local.get $m)))
+      (if (i32.eq (local.get $r) (i32.const 1)) (then (return (i32.load (global.get $sp)))))
+      (if (i32.eq (local.get $r) (i32.const 2)) (then (return (i32.const 0))))
+      (if (i32.eq (local.get $r) (i32.const 3))
+        (then
+          ;; a control primitive (block value, perform) activated a frame: run it to its return
+          ;; as a base frame; if it completed at once (a primitive), its result is on the stack
+          (if (i32.eq (global.get $fp) (local.get $caller)) (then (return (i32.load (global.get $sp)))))
+          (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
+          (local.set $r (call $interpret))
+          (global.set $ip (local.get $savedIp))
+          (return (local.get $r))))))
   (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
     (then
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))

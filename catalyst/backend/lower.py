@@ -1,0 +1,225 @@
+"""Lowering: IR -> a WAT module with one function of the translated-method signature.
+
+The function follows ABI.md section 8: its parameter is the frame pointer the caller built; it
+answers the result oop, or 0 after writing the frame back for the interpreter (a guard failed:
+a conditional jump on a non-Boolean), or 0 when a send it made answered 0 (the run halted or an
+unwind passes through). Control flow: every basic block is a case of a `br_table` state machine
+inside one loop (WAT has no goto; this handles any CFG, loops included). SSA values are WASM
+locals; phis are copied on the edges into their block.
+
+Before every send the operand stack (values under the receiver, the receiver and the
+arguments) is stored into the frame's stack slots and FRAME_IP/FRAME_SP are set: that is both
+the GC's root set and the interpreter's view of the frame, should it need it.
+"""
+from __future__ import annotations
+
+from catalyst.ir.ir import Function, Instr
+
+IMPORTS = """  (import "core" "memory" (memory 0))
+  (import "core" "vm_send" (func $vm_send (param i32 i32 i32) (result i32)))
+  (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32) (result i32)))
+  (import "core" "class_of" (func $class_of (param i32) (result i32)))
+  (import "core" "fp" (global $gfp (mut i32)))
+  (import "core" "true" (global $true (mut i32)))
+  (import "core" "false" (global $false (mut i32)))
+  (import "core" "special_objects" (global $specials (mut i32)))
+"""
+
+INT_OPS = {
+    # kind: (untagged i64 expression on $x/$y, result is a Boolean?)
+    "add": ("(i64.add (local.get $x) (local.get $y))", False),
+    "sub": ("(i64.sub (local.get $x) (local.get $y))", False),
+    "mul": ("(i64.mul (local.get $x) (local.get $y))", False),
+    "and": ("(i64.and (local.get $x) (local.get $y))", False),
+    "or": ("(i64.or (local.get $x) (local.get $y))", False),
+    "lt": ("(i64.lt_s (local.get $x) (local.get $y))", True),
+    "gt": ("(i64.gt_s (local.get $x) (local.get $y))", True),
+    "le": ("(i64.le_s (local.get $x) (local.get $y))", True),
+    "ge": ("(i64.ge_s (local.get $x) (local.get $y))", True),
+    "eq": ("(i64.eq (local.get $x) (local.get $y))", True),
+    "ne": ("(i64.ne (local.get $x) (local.get $y))", True),
+}
+
+
+class LowerError(Exception):
+    pass
+
+
+class Lowerer:
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.lines: list[str] = []
+        self.order = list(fn.blocks)
+        self.index = {lab: k for k, lab in enumerate(self.order)}
+        self.stack_base = 32 + 4 * fn.num_temps
+
+    def w(self, s: str):
+        self.lines.append(s)
+
+    def module(self) -> str:
+        fn = self.fn
+        values = sorted({i.result for i in fn.instructions() if i.result}, key=lambda v: int(v[1:]))
+        phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
+        out = ["(module", IMPORTS.rstrip("\n"),
+               f"  (func $method (export \"method\") (param $fp i32) (result i32)",
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32)"]
+        if values:
+            out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
+        if phi_tmps:
+            out.append("    " + " ".join(f"(local {p} i32)" for p in phi_tmps))
+        n = len(self.order)
+        out.append("    (loop $dispatch")
+        opens = " ".join(f"(block $B{k}" for k in reversed(range(n)))
+        out.append(f"      {opens}")
+        targets = " ".join(f"$B{k}" for k in range(n))
+        out.append(f"        (br_table {targets} (local.get $state)))")
+        for k, lab in enumerate(self.order):
+            self.lines = []
+            self.block(lab)
+            out += ["      ;; " + lab] + ["      " + l for l in self.lines]
+            out.append("      )" if k < n - 1 else "      (unreachable))")
+        out.append("    (unreachable)))")
+        return "\n".join(out) + "\n"
+
+    # --- helpers ---------------------------------------------------------------------------
+    def get(self, v: str) -> str:
+        return f"(local.get ${v})"
+
+    def spill(self, values: list[str], ip: int):
+        """Store values as the frame's operand stack, set FRAME_IP and FRAME_SP."""
+        for k, v in enumerate(values):
+            self.w(f"(i32.store offset={self.stack_base + 4 * k} (local.get $fp) {self.get(v)})")
+        sp = self.stack_base + 4 * (len(values) - 1)
+        self.w(f"(i32.store offset=8 (local.get $fp) (i32.const {ip}))")
+        self.w(f"(i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})))")
+        return sp
+
+    def goto(self, src: str, dst: str):
+        """Phi copies for the edge src -> dst, then continue at dst."""
+        phis = self.fn.blocks[dst].phis
+        for k, p in enumerate(phis):
+            v = next(a.split(":")[0] for a in p.args if a.split(":")[1] == src)
+            self.w(f"(local.set $p{k} {self.get(v)})")
+        for k, p in enumerate(phis):
+            self.w(f"(local.set ${p.result} (local.get $p{k}))")
+        self.w(f"(local.set $state (i32.const {self.index[dst]}))")
+        self.w("(br $dispatch)")
+
+    def selector_of(self, i: Instr) -> str:
+        if "special" in i.attrs:
+            return (f"(i32.load offset=8 (i32.add (i32.load offset={8 + 23 * 4} (global.get $specials)) "
+                    f"(i32.const {8 * i.attrs['special']})))")
+        return f"(i32.const {i.attrs['sel']})"
+
+    def full_send(self, i: Instr, target: str):
+        args = i.args[1:]
+        sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
+        self.w("(global.set $gfp (local.get $fp))")
+        if "super" in i.attrs:   # lookup starts in the superclass of the method's class
+            self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
+                   f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
+                   f"(i32.load offset=8 (i32.load offset=12 (i32.const {i.attrs['super']})))))")
+        else:
+            self.w(f"(local.set $r (call $vm_send (i32.add (local.get $fp) (i32.const {sp})) "
+                   f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
+        self.w("(global.set $gfp (local.get $fp))")
+        self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
+        self.w(f"(local.set ${target} (local.get $r))")
+
+    # --- instructions ------------------------------------------------------------------------
+    def block(self, lab: str):
+        for i in self.fn.blocks[lab].instrs:
+            if i.op != "phi":
+                self.instr(lab, i)
+
+    def instr(self, lab: str, i: Instr):
+        op, r = i.op, i.result
+        if op == "self":
+            self.w(f"(local.set ${r} (i32.load offset=28 (local.get $fp)))")
+        elif op == "const":
+            self.w(f"(local.set ${r} (i32.const {int(i.args[0]) & 0xFFFFFFFF}))")
+        elif op == "load_temp":
+            self.w(f"(local.set ${r} (i32.load offset={32 + 4 * i.attrs['index']} (local.get $fp)))")
+        elif op == "store_temp":
+            self.w(f"(i32.store offset={32 + 4 * i.attrs['index']} (local.get $fp) {self.get(i.args[0])})")
+        elif op == "load_ivar":
+            self.w(f"(local.set ${r} (i32.load offset={8 + 4 * i.attrs['index']} "
+                   f"(i32.load offset=28 (local.get $fp))))")
+        elif op == "store_ivar":
+            self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} (i32.load offset=28 (local.get $fp)) "
+                   f"{self.get(i.args[0])})")
+        elif op == "load_litvar":
+            self.w(f"(local.set ${r} (i32.load offset=12 (i32.const {i.attrs['assoc']})))")
+        elif op == "store_litvar":
+            self.w(f"(i32.store offset=12 (i32.const {i.attrs['assoc']}) {self.get(i.args[0])})")
+        elif op == "identical":
+            self.w(f"(local.set ${r} (select (global.get $true) (global.get $false) "
+                   f"(i32.eq {self.get(i.args[0])} {self.get(i.args[1])})))")
+        elif op == "class_of":
+            self.w(f"(local.set ${r} (call $class_of {self.get(i.args[0])}))")
+        elif op == "send":
+            self.full_send(i, r)
+        elif op == "int_op":
+            self.int_op(i)
+        elif op == "jump":
+            self.goto(lab, i.args[0])
+        elif op == "branch":
+            v, t, f = i.args
+            self.w(f"(if (i32.eq {self.get(v)} (global.get $true)) (then")
+            self.goto(lab, t)
+            self.w("))")
+            self.w(f"(if (i32.eq {self.get(v)} (global.get $false)) (then")
+            self.goto(lab, f)
+            self.w("))")
+            # guard failure: not a Boolean. Hand the frame to the interpreter at the jump,
+            # with the value back on the stack; it sends #mustBeBoolean.
+            self.spill(i.attrs.get("live", []) + [v], i.attrs["pc"])
+            self.w("(return (i32.const 0))")
+        elif op == "ret":
+            self.w(f"(return {self.get(i.args[0])})")
+        else:
+            raise LowerError(f"{self.fn.name}: cannot lower {op}")
+
+    def int_op(self, i: Instr):
+        kind = i.attrs["kind"]
+        a, b = i.args[1], i.args[2]
+        r = i.result
+        self.w("(block $done (block $slow")
+        self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {self.get(a)} {self.get(b)}) (i32.const 1))))")
+        self.w(f"  (local.set $x (i64.extend_i32_s (i32.shr_s {self.get(a)} (i32.const 1))))")
+        self.w(f"  (local.set $y (i64.extend_i32_s (i32.shr_s {self.get(b)} (i32.const 1))))")
+        if kind in ("div", "mod"):
+            self.w("  (br_if $slow (i64.eqz (local.get $y)))")
+            q = "(i64.div_s (local.get $x) (local.get $y))"
+            # floor division: adjust when the remainder is non-zero and the signs differ
+            floor = (f"(i64.sub {q} (i64.extend_i32_u (i32.and (i64.ne (i64.rem_s (local.get $x) "
+                     f"(local.get $y)) (i64.const 0)) (i64.lt_s (i64.xor (local.get $x) (local.get $y)) "
+                     f"(i64.const 0)))))")
+            expr = floor if kind == "div" else f"(i64.sub (local.get $x) (i64.mul {floor} (local.get $y)))"
+            boolean = False
+        else:
+            expr, boolean = INT_OPS[kind]
+        if boolean:
+            self.w(f"  (local.set ${r} (select (global.get $true) (global.get $false) {expr}))")
+        else:
+            self.w(f"  (local.set $x {expr})")
+            self.w("  (br_if $slow (i64.gt_s (local.get $x) (i64.const 1073741823)))")
+            self.w("  (br_if $slow (i64.lt_s (local.get $x) (i64.const -1073741824)))")
+            self.w(f"  (local.set ${r} (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))")
+        self.w("  (br $done))")
+        # not two SmallIntegers, or overflow: the real send (primitives, LargeIntegers, Floats)
+        saved = self.lines
+        self.lines = []
+        self.full_send(i, r)
+        body = self.lines
+        self.lines = saved
+        for line in body:
+            self.w("  " + line)
+        self.w(")")
+
+
+def lower(fn: Function) -> str:
+    """The WAT text of a module whose export `method` is the translated method."""
+    if not fn.blocks:
+        raise LowerError(f"{fn.name}: no blocks")
+    return Lowerer(fn).module()

@@ -1,0 +1,151 @@
+"""Tiering: when the VM reports a hot method, push it through the pipeline and install it.
+
+`Tiering(vm, mode, threshold)` hooks `Core.on_method_hot`. mode "on": methods that cross the
+threshold; "always": threshold 1, so every method is translated before its first interpreted
+activation; a failure at any phase leaves the method interpreted and adds a structured record
+(phase, method, bytecodes, error, and the WAT for backend failures). A cache keyed by the
+method's bytes and the pipeline configuration avoids translating the same code twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from catalyst.backend.install import Installer, InstallError, assemble
+from catalyst.backend.lower import LowerError, lower
+from catalyst.frontend import bytecodes as B
+from catalyst.passes.lift import LiftError, MethodInput, lift
+from catalyst.passes.manager import PassError, PassManager
+from catalyst.passes import registry
+
+PIPELINE_VERSION = "1"
+
+
+class Tiering:
+    def __init__(self, vm, mode: str = "on", threshold: int | None = None, llm: bool = False,
+                 passes=registry.DEFAULT_PIPELINE, optimize: int = 0):
+        self.vm = vm
+        self.core = vm.core
+        self.mode = mode
+        self.passes = tuple(passes)
+        self.optimize = optimize
+        self.installer = Installer(self.core)
+        self.translated: dict[int, int] = {}        # method oop -> table index
+        self.failures: list[dict] = []
+        self.cache: dict[str, bytes] = {}
+        self.pass_times: dict[str, float] = {}
+        self.translate_seconds = 0.0
+        self.wasm_bytes = 0
+        self.latencies: list[float] = []
+        if llm:
+            from catalyst.passes import llm_slot
+            llm_slot.enabled = True
+        self.core.on_method_hot = self.on_hot
+        self.core.set_global("jit_enabled", 1)
+        self.core.call("set_hot_threshold", 1 if mode == "always" else (threshold or 1000))
+
+    # --- reading a method out of the heap --------------------------------------------------
+    def method_input(self, method: int) -> MethodInput:
+        h = self.vm.heap
+        header = h.slot(method, 0) >> 1
+        nlits = header & 0x7FFF
+        lits = [h.slot(method, 1 + i) for i in range(nlits)]
+        names = []
+        for o in lits:
+            try:
+                names.append(h.string_of(o) if not o & 3 and 16 <= h.fmt(o) < 24 else "?")
+            except Exception:
+                names.append("?")
+        data = h.bytes_of(method)[4 * (1 + nlits):]
+        code = B.bytecodes_only(data)
+        mcls = h.method_class(method)
+        name = f"{h.class_name(mcls) if mcls else '?'}>>{h.method_selector(method)}"
+        oops = {"true": self.core.global_value("true"), "false": self.core.global_value("false"),
+                "nil": self.core.global_value("nil")}
+        return MethodInput(name, code, lits, names, (header >> 24) & 15, (header >> 18) & 63,
+                           4 * (1 + nlits) + 1, oops, method,
+                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES)
+
+    def feedback(self, method: int):
+        core = self.core
+
+        def site(pc):
+            n = core.call("ic_count", method, pc)
+            return [core.call("ic_class", method, pc, k) for k in range(n)], \
+                bool(core.call("ic_megamorphic", method, pc))
+        return site
+
+    # --- the pipeline ---------------------------------------------------------------------------
+    def compile(self, method: int, manager: PassManager | None = None):
+        """(function, wat, wasm) for a method; raises LiftError/PassError/LowerError/InstallError."""
+        m = self.method_input(method)
+        fn = lift(m)
+        fn.annotations["feedback_source"] = self.feedback(method)
+        fn.annotations["oops"] = m.oops
+        pm = manager or PassManager(self.passes)
+        pm.run(fn)
+        for k, v in pm.times.items():
+            self.pass_times[k] = self.pass_times.get(k, 0.0) + v
+        wat = lower(fn)
+        key = hashlib.sha256(f"{PIPELINE_VERSION}|{self.passes}|{self.optimize}|{wat}".encode()).hexdigest()
+        wasm = self.cache.get(key)
+        if wasm is None:
+            wasm = assemble(wat, self.optimize)
+            self.cache[key] = wasm
+        return fn, wat, wasm
+
+    def translate(self, method: int) -> bool:
+        if method in self.translated:
+            return True
+        t0 = time.perf_counter()
+        wat = ""
+        try:
+            fn, wat, wasm = self.compile(method)
+            index = self.installer.install(method, wasm)
+            self.translated[method] = index
+            self.wasm_bytes += len(wasm)
+            return True
+        except LiftError as e:
+            self.record("lift", method, e.reason)
+        except PassError as e:
+            self.record(f"pass:{e.pass_name}", method, str(e.error))
+        except LowerError as e:
+            self.record("lower", method, str(e))
+        except InstallError as e:
+            self.record(e.phase, method, str(e), wat)
+        finally:
+            dt = time.perf_counter() - t0
+            self.translate_seconds += dt
+            self.latencies.append(dt)
+        return False
+
+    def record(self, phase: str, method: int, error: str, wat: str = ""):
+        try:
+            m = self.method_input(method)
+            name, code = m.name, m.bytecodes.hex()
+        except Exception:
+            name, code = f"method@{method:#x}", ""
+        rec = {"type": "translation_failure", "phase": phase, "method": name,
+               "bytecodes": code, "error": error, "fallback": "interpreter",
+               "passes": list(self.passes)}
+        if wat:
+            rec["wat"] = wat
+        self.failures.append(rec)
+
+    def on_hot(self, method: int):
+        self.translate(method)
+
+    def uninstall(self, method: int):
+        self.core.call("method_uninstall", method)
+        self.translated.pop(method, None)
+
+    def stats(self) -> dict:
+        by_phase: dict[str, int] = {}
+        for f in self.failures:
+            by_phase[f["phase"]] = by_phase.get(f["phase"], 0) + 1
+        return {"methods_translated": len(self.translated),
+                "translation_failures": len(self.failures),
+                "translation_failures_by_phase": by_phase,
+                "translation_seconds": self.translate_seconds,
+                "wasm_bytes": self.wasm_bytes,
+                "pass_seconds": self.pass_times}
