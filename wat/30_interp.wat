@@ -24,6 +24,8 @@
 ;;   0-7 numArgs, 8 block activation, 9 base frame (its return leaves the interpreter loop)
 (global $FLAG_BLOCK i32 (i32.const 0x100))
 (global $FLAG_BASE i32 (i32.const 0x200))
+;;   10 translated: a translated function is running this frame (its WASM activation is live)
+(global $FLAG_TRANSLATED i32 (i32.const 0x400))
 
 ;; --- method headers -----------------------------------------------------------------------
 
@@ -437,11 +439,17 @@
   (block $reached
     (loop $pop
       (local.set $f (global.get $fp))
-      (br_if $reached (i32.eq (local.get $f) (local.get $target)))
       (if (i32.eqz (local.get $f))
         (then (global.set $unwinding (i32.const 0))
               (call $halt (i32.const 6) (i32.const 0) (i32.const 0))
               (return (i32.const 1))))
+      ;; a frame run by translated code: its WASM activation must return first (it answers 0
+      ;; when it sees $unwinding); the unwind continues from this frame afterwards
+      (if (i32.and (i32.load offset=24 (local.get $f)) (global.get $FLAG_TRANSLATED))
+        (then (global.set $unwinding (i32.const 1))
+              (global.set $unwindTarget (local.get $target))
+              (return (i32.const 1))))
+      (br_if $reached (i32.eq (local.get $f) (local.get $target)))
       (if (i32.load offset=16 (local.get $f)) (then (call $ctx_kill (i32.load offset=16 (local.get $f)))))
       ;; an ensure:/ifCurtailed: frame: run its block with the frame still in place
       (if (i32.eq (call $mh_primitive (i32.load offset=4 (local.get $f))) (i32.const 198))

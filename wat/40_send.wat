@@ -78,11 +78,15 @@
 
 ;; (method, numArgs, table index) Build the frame and call the translated function.
 (func $call_translated (param $m i32) (param $nargs i32) (param $index i32) (result i32)
-  (local $r i32)
-  (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))
+  (local $r i32) (local $frame i32)
+  (local.set $frame (i32.add (global.get $sp) (i32.const 4)))
+  (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
   (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
   (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (local.get $index)))
+  ;; the translated activation is over: the frame (if still there) is the interpreter's now
+  (i32.store offset=24 (local.get $frame)
+             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
   (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
@@ -320,10 +324,13 @@
           (return (local.get $r))))))
   (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
     (then
-      (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (i32.const 0)))
+      (local.set $dest (i32.add (global.get $sp) (i32.const 4)))   ;; the new frame
+      (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
       (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
       (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (i32.load offset=8 (local.get $rec))))
+      (i32.store offset=24 (local.get $dest)
+                 (i32.and (i32.load offset=24 (local.get $dest)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
       (if (local.get $r)
         (then (drop (call $return_from_frame (local.get $r)))
               (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))

@@ -42,6 +42,10 @@ class MethodInput:
 def lift(m: MethodInput) -> Function:
     code = m.bytecodes
     start = 3 if code[:1] == b"\x8b" else 0
+    if start and code[1] | (code[2] << 8) in (198, 199):
+        # ensure:/ifCurtailed:/on:do: frames are where unwinding stops and runs blocks; they
+        # stay interpreted so the unwinder always finds them in interpreter layout
+        raise LiftError(m.name, m.first_pc, "unwind-marked method (primitive 198/199) stays interpreted")
     try:
         instrs = list(B.decode(code, m.bytecode_set, start=start))
     except B.BytecodeError as e:

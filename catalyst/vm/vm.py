@@ -52,8 +52,8 @@ class VM:
     # --- construction ---------------------------------------------------------------------------
     @classmethod
     def default(cls, jit: str = "off", threshold: int | None = None, llm: bool = False,
-                heap_limit: int = 1 << 30, **_) -> "VM":
-        core = Core()
+                heap_limit: int = 1 << 30, stdout=None, **_) -> "VM":
+        core = Core(stdout=stdout)
         vm = cls(core)
         vm.core.set_global("heap_limit", heap_limit)
         if not vm._restore_snapshot():
