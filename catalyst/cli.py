@@ -138,7 +138,7 @@ def _extensions():
 def main(argv=None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
-    handler = COMMANDS.get(args.command, (getattr(args, "handler", None), ""))[0]
+    handler = COMMANDS[args.command][0] if args.command in COMMANDS else getattr(args, "handler", None)
     if handler is None:
         ap.error(f"unknown command {args.command}")
     try:

@@ -67,7 +67,9 @@ def make_vm(tier: str, image: str | None = None, threshold: int | None = None):
     kwargs = {"jit": jit, "llm": tier == "llm"}
     if threshold is not None:
         kwargs["threshold"] = threshold
-    vm = VM.open(image, **kwargs) if image else VM.default(**kwargs)
+    if image:
+        raise BenchmarkFailed("running the suite on a Squeak image is not supported yet")
+    vm = VM.default(**kwargs)
     for path in suite_files():
         vm.file_in(path)
     return vm

@@ -1,0 +1,39 @@
+"""`catalyst bench`: the benchmark runner's command line (see catalyst/bench/runner.py)."""
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub):
+    p = sub.add_parser("bench", help="run the benchmark suite in several tiers, side by side")
+    p.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    p.add_argument("--tiers", default="interp,jit", help="comma list of interp, jit, llm")
+    p.add_argument("--iterations", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--json", help="write one entry per benchmark and tier to this file")
+    p.add_argument("--plot", help="write a PNG bar chart of the ratios to this file")
+    p.add_argument("--image", help="run on a Squeak image instead of the embedded kernel")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: correctness only")
+    p.add_argument("--no-native", action="store_true", help="skip the C baselines")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from catalyst.bench import runner
+    unknown = [n for n in args.names if n not in runner.BY_NAME]
+    if unknown:
+        print(f"catalyst bench: unknown benchmark(s) {', '.join(unknown)}; "
+              f"known: {', '.join(runner.BY_NAME)}", file=sys.stderr)
+        return 2
+    tiers = tuple(t.strip() for t in args.tiers.split(","))
+    try:
+        entries, _ = runner.run(args.names or None, tiers, args.iterations, args.warmup,
+                                smoke=args.smoke, image=args.image, native=not args.no_native)
+    except runner.BenchmarkFailed as e:
+        print(f"benchmark failed: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        runner.write_json(entries, args.json)
+    if args.plot:
+        print(runner.plot(entries, args.plot))
+    return 0
