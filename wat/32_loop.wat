@@ -601,3 +601,28 @@
                (i32.sub (i32.add (global.get $sp) (i32.const 4)) (i32.shl (local.get $ncopied) (i32.const 2)))
                (i32.shl (local.get $ncopied) (i32.const 2)))
   (local.get $c))
+
+;; (special selector index 0-9, a, b) -> the result of + - < > <= >= = ~= * / on two numbers of
+;; which at least one is a Float, computed as the interpreter's fast path does; 0 when the full
+;; send is needed (not Floats, division by zero, out of memory). Translated code calls it after
+;; writing its stack back (the boxed result may need a collection).
+(func $float_special (export "float_special") (param $op i32) (param $a i32) (param $b i32) (result i32)
+  (local $x f64) (local $y f64)
+  (if (i32.eqz (call $float_operands (local.get $a) (local.get $b))) (then (return (i32.const 0))))
+  (local.set $x (global.get $floatA))
+  (local.set $y (global.get $floatB))
+  (block $arith
+    (block $c9 (block $c8 (block $c7 (block $c6 (block $c5 (block $c4 (block $c3 (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $c3 $c4 $c5 $c6 $c7 $c8 $c9 (local.get $op)))
+      (return (call $om_float (f64.add (local.get $x) (local.get $y)))))
+      (return (call $om_float (f64.sub (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.lt (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.gt (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.le (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.ge (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.eq (local.get $x) (local.get $y)))))
+      (return (select (global.get $true) (global.get $false) (f64.ne (local.get $x) (local.get $y)))))
+      (return (call $om_float (f64.mul (local.get $x) (local.get $y)))))
+    (if (f64.eq (local.get $y) (f64.const 0)) (then (return (i32.const 0))))
+    (return (call $om_float (f64.div (local.get $x) (local.get $y)))))
+  (i32.const 0))

@@ -19,6 +19,7 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "vm_send" (func $vm_send (param i32 i32 i32) (result i32)))
   (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
+  (import "core" "float_special" (func $float_special (param i32 i32 i32) (result i32)))
   (import "core" "fp" (global $gfp (mut i32)))
   (import "core" "true" (global $true (mut i32)))
   (import "core" "false" (global $false (mut i32)))
@@ -114,6 +115,12 @@ class Lowerer:
     def full_send(self, i: Instr, target: str):
         args = i.args[1:]
         sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
+        special = i.attrs.get("special")
+        float_path = special is not None and special <= 9 and len(args) == 2
+        if float_path:   # Float arithmetic and comparisons without a send (stack is written back)
+            self.w(f"(local.set $r (call $float_special (i32.const {special}) "
+                   f"{self.get(args[0])} {self.get(args[1])}))")
+            self.w("(if (i32.eqz (local.get $r)) (then")
         self.w("(global.set $gfp (local.get $fp))")
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
             self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
@@ -124,6 +131,8 @@ class Lowerer:
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w("(global.set $gfp (local.get $fp))")
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
+        if float_path:
+            self.w("))")
         self.w(f"(local.set ${target} (local.get $r))")
 
     # --- instructions ------------------------------------------------------------------------
