@@ -352,3 +352,23 @@
 ;; Describe the halt for the host: the oop that 9002 reported (its description String).
 (func $halt_object (export "halt_object") (result i32)
   (i32.load offset=12 (global.get $vmRoots)))
+
+;; (frame) Finish a frame that translated code built and whose translation answered 0 without an
+;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame from its
+;; FRAME_IP/FRAME_SP and answer its result (0 when the run halted or an unwind passes).
+(func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
+  (local $savedIp i32) (local $r i32)
+  (local.set $savedIp (global.get $ip))
+  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+  (global.set $fp (local.get $frame))
+  (i32.store offset=24 (local.get $frame)
+             (i32.or (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1)))
+                     (global.get $FLAG_BASE)))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $frame)) (i32.load offset=8 (local.get $frame))))
+  (global.set $sp (i32.load offset=12 (local.get $frame)))
+  (local.set $r (call $interpret))
+  (global.set $ip (local.get $savedIp))
+  (local.get $r))
+
+(func $ctx_kill_export (export "ctx_kill") (param $ctx i32)
+  (call $ctx_kill (local.get $ctx)))

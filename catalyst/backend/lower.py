@@ -20,6 +20,15 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
   (import "core" "float_special" (func $float_special (param i32 i32 i32) (result i32)))
+  (import "core" "class_index" (func $class_index (param i32) (result i32)))
+  (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
+  (import "core" "ctx_kill" (func $ctx_kill (param i32)))
+  (import "core" "jit_table" (table $table 1 funcref))
+  (import "core" "nil" (global $nil (mut i32)))
+  (import "core" "unwinding" (global $unwinding (mut i32)))
+  (import "core" "halt_code" (global $halt (mut i32)))
+  (import "core" "stat_translated_activations" (global $translated (mut i64)))
+  (type $jitfn (func (param i32) (result i32)))
   (import "core" "fp" (global $gfp (mut i32)))
   (import "core" "true" (global $true (mut i32)))
   (import "core" "false" (global $false (mut i32)))
@@ -63,7 +72,7 @@ class Lowerer:
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
         out = ["(module", IMPORTS.rstrip("\n"),
                f"  (func $method (export \"method\") (param $fp i32) (result i32)",
-               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32)"]
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
         if phi_tmps:
@@ -112,8 +121,34 @@ class Lowerer:
                     f"(i32.const {8 * i.attrs['special']})))")
         return f"(i32.const {i.attrs['sel']})"
 
+    def array_access(self, i: Instr, args: list[str]):
+        """at: / at:put: on an Array (format 2: no named slots) with a SmallInteger index
+        in range: load or store inline; anything else takes the full send below."""
+        rcv, ix = self.get(args[0]), self.get(args[1])
+        self.w("(block $slowat")
+        self.w(f"  (br_if $slowat (i32.and {rcv} (i32.const 3)))")
+        self.w(f"  (br_if $slowat (i32.ne (i32.and (i32.load {rcv}) (i32.const 0x1F000000)) (i32.const 0x02000000)))")
+        self.w(f"  (br_if $slowat (i32.eqz (i32.and {ix} (i32.const 1))))")
+        self.w(f"  (local.set $idx (i32.shr_s {ix} (i32.const 1)))")
+        self.w("  (br_if $slowat (i32.lt_s (local.get $idx) (i32.const 1)))")
+        # the slot count: the header's byte, or the prefix word when that byte is 255
+        self.w(f"  (local.set $new (i32.load8_u offset=7 {rcv}))")
+        self.w(f"  (if (i32.eq (local.get $new) (i32.const 255)) (then (local.set $new (i32.load (i32.sub {rcv} (i32.const 8))))))")
+        self.w("  (br_if $slowat (i32.gt_s (local.get $idx) (local.get $new)))")
+        addr = f"(i32.add {rcv} (i32.shl (local.get $idx) (i32.const 2)))"
+        if len(args) == 2:
+            self.w(f"  (local.set ${i.result} (i32.load offset=4 {addr}))")
+        else:
+            self.w(f"  (i32.store offset=4 {addr} {self.get(args[2])})")
+            self.w(f"  (local.set ${i.result} {self.get(args[2])})")
+        self.w("  (br $fastat))")
+
     def full_send(self, i: Instr, target: str):
         args = i.args[1:]
+        array_path = i.attrs.get("special") in (16, 17)
+        if array_path:
+            self.w("(block $fastat")
+            self.array_access(i, args)
         sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
@@ -122,6 +157,8 @@ class Lowerer:
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
         self.w("(global.set $gfp (local.get $fp))")
+        if "guard" in i.attrs:
+            self.direct_call(i, args, sp)
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
             self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
@@ -133,7 +170,52 @@ class Lowerer:
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
         if float_path:
             self.w("))")
+        if "guard" in i.attrs:
+            self.w(")")      # closes the direct call's $called block
         self.w(f"(local.set ${target} (local.get $r))")
+        if array_path:
+            self.w(")")      # closes $fastat
+
+    INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
+    STACK_LIMIT = 0x2900000
+
+    def direct_call(self, i: Instr, args: list[str], sp: int):
+        """Guarded call of the target's translation (see passes/direct_call.py). Leaves the
+        result in $r and skips the full send, or falls through to it."""
+        nargs, temps = i.attrs["nargs"], i.attrs["target_temps"]
+        new = sp + 4
+        m = i.attrs["target"]
+        self.w("(block $called (block $slow")
+        self.w(f"  (br_if $slow (i32.ne (call $class_index {self.get(args[0])}) (i32.const {i.attrs['guard']})))")
+        self.w(f"  (local.set $idx (i32.and (i32.load (i32.const {m - 4})) (i32.const 0xFFFFFF)))")
+        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+        self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
+               f"(i32.shl (local.get $idx) (i32.const 4)))))")
+        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+        self.w(f"  (local.set $new (i32.add (local.get $fp) (i32.const {new})))")
+        self.w(f"  (br_if $slow (i32.gt_u (i32.add (local.get $new) (i32.const {4 * (temps + 80)})) "
+               f"(i32.const {self.STACK_LIMIT})))")
+        self.w("  (i32.store (local.get $new) (local.get $fp))")
+        self.w(f"  (i32.store offset=4 (local.get $new) (i32.const {m}))")
+        self.w(f"  (i32.store offset=8 (local.get $new) (i32.const {i.attrs['target_pc']}))")
+        self.w(f"  (i32.store offset=12 (local.get $new) (i32.add (local.get $new) (i32.const {28 + 4 * temps})))")
+        self.w("  (i64.store offset=16 (local.get $new) (i64.const 0))")
+        self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x400}))")
+        for k, a in enumerate(args):
+            self.w(f"  (i32.store offset={28 + 4 * k} (local.get $new) {self.get(a)})")
+        for k in range(nargs, temps):
+            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
+        self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
+        self.w("  (global.set $gfp (local.get $new))")
+        self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
+        self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
+        self.w("  (if (i32.eqz (local.get $r)) (then")
+        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (i32.const 0))))")
+        self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
+        self.w("    (if (i32.eqz (local.get $r)) (then (return (i32.const 0))))))")
+        self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
+        self.w("  (global.set $gfp (local.get $fp))")
+        self.w("  (br $called))")
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):

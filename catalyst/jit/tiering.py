@@ -75,12 +75,29 @@ class Tiering:
                 bool(core.call("ic_megamorphic", method, pc))
         return site
 
+    def resolve(self, class_index: int, selector: int):
+        """(method, numArgs, numTemps, first pc after any callPrimitive) of the method a receiver
+        of that class runs for selector, when it has no primitive; else None."""
+        core = self.core
+        cls = core.u32(0x10000 + 4 * class_index)
+        if not cls:
+            return None
+        m = core.call("lookup", cls, selector)
+        if not m or core.call("method_primitive", m):
+            return None
+        header = self.vm.heap.slot(m, 0) >> 1
+        if header & 0x80000000 or header < 0:
+            return None
+        nlits = header & 0x7FFF
+        return m, (header >> 24) & 15, (header >> 18) & 63, 4 * (1 + nlits) + 1
+
     # --- the pipeline ---------------------------------------------------------------------------
     def compile(self, method: int, manager: PassManager | None = None):
         """(function, wat, wasm) for a method; raises LiftError/PassError/LowerError/InstallError."""
         m = self.method_input(method)
         fn = lift(m)
         fn.annotations["feedback_source"] = self.feedback(method)
+        fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
         pm = manager or PassManager(self.passes)
         pm.run(fn)

@@ -3,22 +3,23 @@
 Every pass module has `name`, `description`, `requires`, `preserves` and `run(function) ->
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
-from catalyst.passes import (complexity, constant_fold, cse, dce, llm_slot, smallint,
-                             stack_effect, type_feedback)
+from catalyst.passes import (complexity, constant_fold, cse, dce, direct_call, llm_slot,
+                             smallint, stack_effect, type_feedback)
 
 PASSES = {m.name: m for m in (
     stack_effect,     # analysis: operand stack depth vs frame size
     complexity,       # analysis: size, loops, sends, cost
     type_feedback,    # analysis: receiver classes from the inline caches
     smallint,         # SmallInteger specialization with guards
+    direct_call,      # guarded direct calls for monomorphic sends
     constant_fold,    # fold constant SmallInteger arithmetic
     cse,              # local value numbering
     dce,              # dead code elimination
     llm_slot,         # optional LLM pass (off by default)
 )}
 
-DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "constant-fold",
-                    "cse", "dce", "llm")
+DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
+                    "constant-fold", "cse", "dce", "llm")
 
 
 def get(name: str):
