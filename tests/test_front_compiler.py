@@ -134,3 +134,35 @@ def test_jump_beyond_the_encoding_is_a_compile_error():
     body = ". ".join(f"x foo: {i}" for i in range(400))
     with pytest.raises(CompileError, match="too large"):
         compile_doit(f"| x | x := nil. true ifTrue: [{body}]. 3")
+
+
+def test_every_kernel_method_compiles_and_disassembles(tmp_path):
+    from catalyst.kernel.bootstrap import Builder, kernel_files
+    from catalyst.vm.core import Core
+    b = Builder(Core(), kernel_files())
+    b.read()
+    count = 0
+    for info in b.classes.values():
+        for meta, methods in ((False, info.methods), (True, info.class_methods)):
+            for mc in methods:
+                spec = b.compile(info, mc, meta)
+                assert disassemble_spec(spec)
+                count += 1
+    assert count > 500
+
+
+def test_disassembler_covers_every_method_of_the_live_kernel(vm):
+    from catalyst.frontend.disasm import disassemble_method
+    h = vm.heap
+    listed = 0
+    for name in ("Object", "Integer", "SmallInteger", "OrderedCollection", "Dictionary",
+                 "String", "Exception", "BlockClosure", "Float", "Fraction"):
+        cls = vm.class_named(name)
+        md = h.slot(cls, 1)
+        for i in range(h.num_slots(md) - 2):
+            key = h.slot(md, 2 + i)
+            if key != vm.nil:
+                text = disassemble_method(vm, f"{name}>>{h.string_of(key)}")
+                assert "return" in text or "Return" in text or "jumpTo" in text
+                listed += 1
+    assert listed > 300
