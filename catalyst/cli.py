@@ -24,7 +24,7 @@ def _vm(args):
         from catalyst.frontend import image_load
         return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
     return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
-                      llm=getattr(args, "llm", False))
+                      llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
 
 
 def _add_vm_options(p):
@@ -34,6 +34,8 @@ def _add_vm_options(p):
     p.add_argument("--threshold", type=int, default=None, help="activations before a method is hot")
     p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
     p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
+    p.add_argument("--validate", type=int, default=0, metavar="N",
+                   help="check the first N activations of each new translation against the interpreter")
 
 
 def _report_error(e) -> int:

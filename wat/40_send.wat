@@ -90,8 +90,10 @@
   (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
-  ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP
+  ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP.
+  ;; A translation whose guards keep failing is uninstalled (the host records it).
   (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+  (call $note_bailout (local.get $m))
   (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
   (global.set $sp (i32.load offset=12 (global.get $fp)))
   (i32.const 0))
@@ -360,6 +362,7 @@
   (local $savedIp i32) (local $r i32)
   (local.set $savedIp (global.get $ip))
   (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+  (call $note_bailout (i32.load offset=4 (local.get $frame)))
   (global.set $fp (local.get $frame))
   (i32.store offset=24 (local.get $frame)
              (i32.or (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1)))
@@ -372,3 +375,21 @@
 
 (func $ctx_kill_export (export "ctx_kill") (param $ctx i32)
   (call $ctx_kill (local.get $ctx)))
+
+;; (method) count a guard failure of its translation; after 16 the method goes back to the
+;; interpreter for good (bits 8-31 of the info record's flags word count them).
+(global $repeatedBailoutLimit i32 (i32.const 16))
+(func $note_bailout (param $m i32)
+  (local $rec i32) (local $n i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (i32.eqz (local.get $rec)) (then (return)))
+  (local.set $n (i32.add (i32.load offset=12 (local.get $rec)) (i32.const 0x100)))
+  (i32.store offset=12 (local.get $rec) (local.get $n))
+  (if (i32.gt_u (i32.shr_u (local.get $n) (i32.const 8)) (global.get $repeatedBailoutLimit))
+    (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
+
+(func $method_bailouts (export "method_bailouts") (param $m i32) (result i32)
+  (local $rec i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (result i32) (local.get $rec) (then (i32.shr_u (i32.load offset=12 (local.get $rec)) (i32.const 8)))
+    (else (i32.const 0))))

@@ -56,8 +56,9 @@ class LowerError(Exception):
 
 
 class Lowerer:
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, module_name: str = ""):
         self.fn = fn
+        self.module_name = module_name
         self.lines: list[str] = []
         self.order = list(fn.blocks)
         self.index = {lab: k for k, lab in enumerate(self.order)}
@@ -70,7 +71,7 @@ class Lowerer:
         fn = self.fn
         values = sorted({i.result for i in fn.instructions() if i.result}, key=lambda v: int(v[1:]))
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
-        out = ["(module", IMPORTS.rstrip("\n"),
+        out = [f"(module ${self.module_name}" if self.module_name else "(module", IMPORTS.rstrip("\n"),
                f"  (func $method (export \"method\") (param $fp i32) (result i32)",
                "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32)"]
         if values:
@@ -309,8 +310,9 @@ class Lowerer:
         self.w(")")
 
 
-def lower(fn: Function) -> str:
-    """The WAT text of a module whose export `method` is the translated method."""
+def lower(fn: Function, module_name: str = "") -> str:
+    """The WAT text of a module whose export `method` is the translated method; module_name
+    (e.g. m<method oop>) lets a trap's stack trace name the method."""
     if not fn.blocks:
         raise LowerError(f"{fn.name}: no blocks")
-    return Lowerer(fn).module()
+    return Lowerer(fn, module_name).module()

@@ -23,7 +23,7 @@ PIPELINE_VERSION = "1"
 
 class Tiering:
     def __init__(self, vm, mode: str = "on", threshold: int | None = None, llm: bool = False,
-                 passes=registry.DEFAULT_PIPELINE, optimize: int = 0):
+                 passes=registry.DEFAULT_PIPELINE, optimize: int = 0, validate: int = 0):
         self.vm = vm
         self.core = vm.core
         self.mode = mode
@@ -37,6 +37,11 @@ class Tiering:
         self.translate_seconds = 0.0
         self.wasm_bytes = 0
         self.latencies: list[float] = []
+        self.validator = None
+        self.validating = False
+        if validate:
+            from catalyst.jit.validate import Validator
+            self.validator = Validator(self, validate)
         if llm:
             from catalyst.passes import llm_slot
             llm_slot.enabled = True
@@ -103,7 +108,7 @@ class Tiering:
         pm.run(fn)
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
-        wat = lower(fn)
+        wat = lower(fn, module_name=f"m{method}")
         key = hashlib.sha256(f"{PIPELINE_VERSION}|{self.passes}|{self.optimize}|{wat}".encode()).hexdigest()
         wasm = self.cache.get(key)
         if wasm is None:
@@ -120,6 +125,10 @@ class Tiering:
             fn, wat, wasm = self.compile(method)
             index = self.installer.install(method, wasm)
             self.translated[method] = index
+            if self.validator is not None:
+                real = self.core.table.get(self.core.store, index)
+                self.core.table.set(self.core.store, index,
+                                    self.validator.trampoline(method, index, real))
             self.wasm_bytes += len(wasm)
             return True
         except LiftError as e:
@@ -156,13 +165,44 @@ class Tiering:
         self.core.call("method_uninstall", method)
         self.translated.pop(method, None)
 
+    def check_uninstalled(self):
+        """Record translations the VM dropped after repeated guard failures."""
+        for method in list(self.translated):
+            if not self.core.call("method_jit_index", method):
+                self.translated.pop(method)
+                self.failures.append({
+                    "type": "uninstalled", "phase": "run", "method": self.method_input(method).name,
+                    "error": f"guard failed {self.core.call('method_bailouts', method)} times",
+                    "fallback": "interpreter"})
+
+    def uninstall_trapped(self, trap) -> list[str]:
+        """After a trap: uninstall the translations whose code was on the trapping stack."""
+        names = []
+        frames = getattr(trap, "frames", None) or []
+        by_module = {f"m{m}": m for m in self.translated}
+        for fr in frames:
+            m = by_module.get(getattr(fr, "module_name", None) or "")
+            if m is not None:
+                rec_name = self.method_input(m).name
+                self.uninstall(m)
+                self.failures.append({"type": "trap", "phase": "run", "method": rec_name,
+                                      "error": str(trap), "fallback": "interpreter"})
+                names.append(rec_name)
+        return names
+
     def stats(self) -> dict:
+        self.check_uninstalled()
         by_phase: dict[str, int] = {}
         for f in self.failures:
             by_phase[f["phase"]] = by_phase.get(f["phase"], 0) + 1
-        return {"methods_translated": len(self.translated),
+        out = {"methods_translated": len(self.translated),
                 "translation_failures": len(self.failures),
                 "translation_failures_by_phase": by_phase,
                 "translation_seconds": self.translate_seconds,
                 "wasm_bytes": self.wasm_bytes,
-                "pass_seconds": self.pass_times}
+                "pass_seconds": self.pass_times,
+                "failures": self.failures}
+        if self.validator is not None:
+            out["validated_activations"] = self.validator.validated
+            out["validation_mismatches"] = len(self.validator.mismatches)
+        return out

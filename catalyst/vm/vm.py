@@ -52,7 +52,7 @@ class VM:
     # --- construction ---------------------------------------------------------------------------
     @classmethod
     def default(cls, jit: str = "off", threshold: int | None = None, llm: bool = False,
-                heap_limit: int = 1 << 30, stdout=None, **_) -> "VM":
+                heap_limit: int = 1 << 30, stdout=None, validate: int = 0, **_) -> "VM":
         core = Core(stdout=stdout)
         vm = cls(core)
         vm.core.set_global("heap_limit", heap_limit)
@@ -60,10 +60,11 @@ class VM:
             vm._bootstrap()
             vm._save_snapshot()
         vm.core.set_global("heap_limit", heap_limit)
-        vm.configure_jit(jit, threshold, llm)
+        vm.configure_jit(jit, threshold, llm, validate)
         return vm
 
-    def configure_jit(self, mode: str = "off", threshold: int | None = None, llm: bool = False):
+    def configure_jit(self, mode: str = "off", threshold: int | None = None, llm: bool = False,
+                      validate: int = 0):
         """off: never translate; on: translate methods that get hot; always: before first run."""
         if mode not in ("off", "on", "always"):
             raise ValueError(f"--jit must be off, on or always, not {mode!r}")
@@ -76,7 +77,7 @@ class VM:
         except ImportError:
             self.jit = None
             return
-        self.jit = tiering.Tiering(self, mode=mode, threshold=threshold, llm=llm)
+        self.jit = tiering.Tiering(self, mode=mode, threshold=threshold, llm=llm, validate=validate)
 
     def _bootstrap(self):
         from catalyst.kernel.bootstrap import build_image
@@ -201,8 +202,10 @@ class VM:
         h2 = core.call("handle_new", receiver)
         try:
             result = core.call("vm_run", receiver, method, self.nil)
-        except VMTrap:
+        except VMTrap as e:
             self._reset_stack()
+            if self.jit is not None and e.trap is not None:
+                self.jit.uninstall_trapped(e.trap)   # the next run uses the interpreter
             raise
         finally:
             core.call("handle_free", h)

@@ -1,0 +1,122 @@
+"""Runtime validation of fresh translations, and rollback.
+
+With validation on (`Tiering(validate=N)`, `--validate N`), a freshly installed translation is
+first reached through a trampoline: for its first N activations the trampoline saves the heap,
+the frame stack and the object memory's globals, runs the translation, describes its result,
+restores the saved state, runs the same activation in the interpreter, and compares. On a
+mismatch the translation is uninstalled and a record (method, inputs, both results) is kept; the
+program always continues with the interpreter's result. After N agreeing activations the
+trampoline is replaced by the translation itself.
+"""
+from __future__ import annotations
+
+import wasmtime
+
+STATE_GLOBALS = ("heap_end", "last_hash", "free_large", "allocated_since_gc", "gc_threshold",
+                 "info_next", "info_free", "handle_next")
+
+
+def describe(vm, oop: int, depth: int = 2) -> str:
+    """A structural description of a value, comparable across two runs (identity-free)."""
+    h = vm.heap
+    oop &= 0xFFFFFFFF          # wasmtime hands i32 results to Python as signed
+    if oop & 1:
+        v = oop >> 1
+        return str(v - (1 << 31) if v & (1 << 30) else v)
+    if oop & 2:
+        return f"${chr(oop >> 2)}"
+    try:
+        name = h.class_name(h.class_of(oop))
+        fmt = h.fmt(oop)
+        if fmt >= 16:
+            return f"{name}:{h.bytes_of(oop).hex()}"
+        if fmt == 10:
+            return f"{name}:{h.core.read_bytes(oop + 8, 4 * h.num_slots(oop)).hex()}"
+        if depth == 0 or fmt >= 6:
+            return name
+        n = min(h.num_slots(oop), 16)
+        return name + "(" + " ".join(describe(vm, h.slot(oop, i), depth - 1) for i in range(n)) + ")"
+    except Exception:
+        return "<unreadable>"
+
+
+class Validator:
+    def __init__(self, tiering, activations: int):
+        self.t = tiering
+        self.vm = tiering.vm
+        self.core = tiering.core
+        self.n = activations
+        self.mismatches: list[dict] = []
+        self.validated = 0
+
+    def save(self, fp: int):
+        core = self.core
+        heap_start = core.global_value("heap_start")
+        stack_base = core.global_value("stack_base")
+        end = core.global_value("heap_end")
+        top = fp + 4096
+        return (core.read_bytes(heap_start, end - heap_start), core.read_bytes(stack_base, top - stack_base),
+                core.read_bytes(0x2A00000, 1024),
+                {g: core.global_value(g) for g in STATE_GLOBALS})
+
+    def restore(self, snap):
+        heap, stack, free_lists, globals_ = snap
+        core = self.core
+        core.write_bytes(core.global_value("heap_start"), heap)
+        core.write_bytes(core.global_value("stack_base"), stack)
+        core.write_bytes(0x2A00000, free_lists)
+        for g, v in globals_.items():
+            core.set_global(g, v)
+
+    def trampoline(self, method: int, index: int, real):
+        """A host function standing in the table for `real` during validation."""
+        core = self.core
+        state = {"left": self.n, "busy": False}
+        ty = wasmtime.FuncType([wasmtime.ValType.i32()], [wasmtime.ValType.i32()])
+
+        def run(fp: int) -> int:
+            if state["busy"] or self.t.validating:
+                # nested activations (recursion, or inside another validation) run as they are:
+                # one activation at a time is compared, and Python's stack stays shallow
+                return real(core.store, fp)
+            state["busy"] = self.t.validating = True
+            try:
+                return check(fp)
+            finally:
+                state["busy"] = self.t.validating = False
+
+        def check(fp: int) -> int:
+            flags = core.u32(fp + 24)
+            nargs = flags & 255
+            inputs = [describe(self.vm, core.u32(fp + 28 + 4 * k), 1) for k in range(nargs + 1)]
+            snap = self.save(fp)
+            r1 = real(core.store, fp)
+            if r1 == 0:           # deoptimized or unwinding: nothing to compare this time
+                return 0
+            d1 = describe(self.vm, r1)
+            self.restore(snap)
+            core.set_global("fp", fp)
+            r2 = core.call("vm_resume_frame", fp)
+            if r2 == 0:
+                return 0
+            d2 = describe(self.vm, r2)
+            # hand the frame back to the caller, who pops it as after any translated call
+            core.set_global("fp", fp)
+            core.set_u32(fp + 24, nargs)
+            if d1 != d2:
+                core.call("method_uninstall", method)
+                self.t.translated.pop(method, None)
+                rec = {"type": "validation_mismatch", "phase": "validate",
+                       "method": self.t.method_input(method).name, "inputs": inputs,
+                       "translated_result": d1, "interpreter_result": d2,
+                       "fallback": "interpreter result used; translation uninstalled"}
+                self.mismatches.append(rec)
+                self.t.failures.append(rec)
+                return r2
+            self.validated += 1
+            state["left"] -= 1
+            if state["left"] <= 0:
+                core.table.set(core.store, index, real)
+            return r2
+
+        return wasmtime.Func(core.store, ty, run)
