@@ -260,3 +260,4 @@ def end_pc(method_bytes: bytes) -> int:
 def bytecodes_only(method_bytes: bytes) -> bytes:
     """The bytecodes of a method's bytes region, without the trailer."""
     return bytes(method_bytes[:end_pc(method_bytes)])
+
