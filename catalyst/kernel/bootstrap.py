@@ -96,21 +96,20 @@ class Builder:
         return self.classes[name]
 
     # --- helpers ----------------------------------------------------------------------------
-    def all_inst_vars(self, name: str | None) -> list[str]:
+    def inherited(self, name: str | None, attr: str) -> list[str]:
+        """The values of a ClassInfo list attribute along the superclass chain, root first."""
         out: list[str] = []
         while name:
             info = self.classes[name]
-            out = info.inst_vars + out
+            out = getattr(info, attr) + out
             name = info.superclass
         return out
 
+    def all_inst_vars(self, name: str | None) -> list[str]:
+        return self.inherited(name, "inst_vars")
+
     def all_class_inst_vars(self, name: str | None) -> list[str]:
-        out: list[str] = []
-        while name:
-            info = self.classes[name]
-            out = info.class_inst_vars + out
-            name = info.superclass
-        return out
+        return self.inherited(name, "class_inst_vars")
 
     def inst_spec(self, info: ClassInfo) -> int:
         if info.name in FIXED_INDEX:
