@@ -160,6 +160,8 @@ class Lowerer:
         self.w("(global.set $gfp (local.get $fp))")
         if "guard" in i.attrs:
             self.direct_call(i, args, sp)
+        elif "cases" in i.attrs:
+            self.inline_cases(i, args[0])
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
             self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
@@ -171,7 +173,7 @@ class Lowerer:
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
         if float_path:
             self.w("))")
-        if "guard" in i.attrs:
+        if "guard" in i.attrs or "cases" in i.attrs:
             self.w(")")      # closes the direct call's $called block
         self.w(f"(local.set ${target} (local.get $r))")
         if array_path:
@@ -179,6 +181,27 @@ class Lowerer:
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000
+
+    def inline_value(self, kind: str, receiver: str) -> str:
+        """The value an inlined trivial method answers (see passes/direct_call.py)."""
+        if kind == "self":
+            return self.get(receiver)
+        if kind.startswith("ivar"):
+            return f"(i32.load offset={8 + 4 * int(kind[4:])} {self.get(receiver)})"
+        if kind in ("true", "false", "nil"):
+            return f"(global.get ${kind})"
+        return f"(i32.const {(int(kind) << 1) | 1})"
+
+    def inline_cases(self, i: Instr, receiver: str):
+        """A polymorphic site whose targets are all trivial: one class guard per case."""
+        self.w("(block $called (block $slow")
+        self.w(f"  (local.set $idx (call $class_index {self.get(receiver)}))")
+        for case in i.attrs["cases"]:
+            ci, kind = case.split(":")
+            self.w(f"  (if (i32.eq (local.get $idx) (i32.const {ci})) (then")
+            self.w(f"    (local.set $r {self.inline_value(kind, receiver)})")
+            self.w("    (br $called)))")
+        self.w("  (br $slow))")
 
     def direct_call(self, i: Instr, args: list[str], sp: int):
         """Guarded call of the target's translation (see passes/direct_call.py). Leaves the
@@ -188,6 +211,11 @@ class Lowerer:
         m = i.attrs["target"]
         self.w("(block $called (block $slow")
         self.w(f"  (br_if $slow (i32.ne (call $class_index {self.get(args[0])}) (i32.const {i.attrs['guard']})))")
+        inline = i.attrs.get("inline")
+        if inline is not None:     # an inlined accessor: no frame, no call
+            self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")
+            self.w("  (br $called))")
+            return
         self.w(f"  (local.set $idx (i32.and (i32.load (i32.const {m - 4})) (i32.const 0xFFFFFF)))")
         self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
         self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "

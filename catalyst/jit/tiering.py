@@ -18,7 +18,22 @@ from catalyst.passes.lift import LiftError, MethodInput, lift
 from catalyst.passes.manager import PassError, PassManager
 from catalyst.passes import registry
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
+
+
+def trivial_body(code: bytes):
+    """What a method does when it only answers a value: ("ivar", i), ("self",), ("const", oop)
+    for true/false/nil/-1/0/1/2; None for anything else."""
+    ins = list(B.decode(code)) if code else []
+    if len(ins) == 1 and ins[0].op == "return_const":
+        return ("self",) if ins[0].args[0] == "self" else ("const", ins[0].args[0])
+    if len(ins) == 2 and ins[1].op == "return_top":
+        first = ins[0]
+        if first.op == "push_rcvr_var":
+            return ("ivar", first.args[0])
+        if first.op == "push_self":
+            return ("self",)
+    return None
 
 
 class Tiering:
@@ -94,7 +109,8 @@ class Tiering:
         if header & 0x80000000 or header < 0:
             return None
         nlits = header & 0x7FFF
-        return m, (header >> 24) & 15, (header >> 18) & 63, 4 * (1 + nlits) + 1
+        code = B.bytecodes_only(self.vm.heap.bytes_of(m)[4 * (1 + nlits):])
+        return m, (header >> 24) & 15, (header >> 18) & 63, 4 * (1 + nlits) + 1, trivial_body(code)
 
     # --- the pipeline ---------------------------------------------------------------------------
     def compile(self, method: int, manager: PassManager | None = None):

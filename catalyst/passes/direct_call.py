@@ -7,6 +7,8 @@ primitive, gets `guard=<class index>` and the target's frame shape. The lowering
 receiver's class and the target's installed table index at run time and, when both hold, builds
 the callee frame itself and calls the translation through the table; otherwise (another class,
 target not translated) it falls back to the full send. Results are the same either way.
+Targets that only answer an instance variable or self (accessors) are inlined: behind the same
+class guard the lowering loads the value instead of calling.
 """
 from catalyst.ir.ir import Function
 
@@ -25,14 +27,40 @@ def run(fn: Function) -> bool:
         if i.op != "send" or "super" in i.attrs or "special" in i.attrs:
             continue
         fb = i.attrs.get("feedback") or []
-        if len(fb) != 1 or i.attrs.get("mega"):
+        if i.attrs.get("mega") or not fb:
+            continue
+        if len(fb) > 1:
+            # a small polymorphic site: inline it when every target is trivial (accessors,
+            # constants, self), one class guard per case
+            cases = []
+            for ci in fb:
+                t = resolve(ci, i.attrs["sel"])
+                if t is None or t[4] is None or t[1] != 0 or i.attrs["nargs"] != 0:
+                    cases = []
+                    break
+                cases.append(f"{ci}:{_kind(t[4])}")
+            if cases:
+                i.attrs["cases"] = cases
+                changed = True
             continue
         target = resolve(fb[0], i.attrs["sel"])
         if target is None:
             continue
-        method, nargs, ntemps, first_pc = target
+        method, nargs, ntemps, first_pc, trivial = target
         if nargs != i.attrs["nargs"]:
             continue
         i.attrs.update(guard=fb[0], target=method, target_temps=ntemps, target_pc=first_pc)
+        if trivial is not None and nargs == 0:
+            # an accessor, a constant or `^self`: inline it behind the class guard
+            i.attrs["inline"] = _kind(trivial)
         changed = True
     return changed
+
+
+def _kind(trivial) -> str:
+    """Text form of a trivial body: self, ivarN, or true/false/nil/-1/0/1/2."""
+    if trivial[0] == "self":
+        return "self"
+    if trivial[0] == "ivar":
+        return f"ivar{trivial[1]}"
+    return str(trivial[1])
