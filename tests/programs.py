@@ -67,7 +67,17 @@ def int_expr(vars_: tuple[str, ...], depth: int, sends: bool = False):
         lambda t: f"({t[0]} bitShift: {t[1]})")
     inject = st.tuples(st.integers(0, 6), sub).map(
         lambda t: f"((1 to: {t[0]}) inject: {t[1]} into: [:acc :each | acc + each])")
-    choices = [leaf, binop, guarded_div, cond, block, unary, shift, inject]
+    # collections: Array, OrderedCollection, Dictionary, String
+    coll = st.tuples(sub, sub, sub).map(lambda t: st.sampled_from([
+        f"((Array with: {t[0]} with: {t[1]} with: {t[2]}) inject: 0 into: [:a :b | a + b])",
+        f"((OrderedCollection new add: {t[0]}; add: {t[1]}; addFirst: {t[2]}; yourself) "
+        f"removeFirst)",
+        f"((Dictionary new at: #k put: {t[0]}; at: {t[1]} put: {t[2]}; yourself) at: #k)",
+        f"(({t[0]} printString , {t[1]} printString) size)",
+        f"(({t[0]} printString reversed) asNumber)",
+        f"((Array new: 3) at: 2 put: {t[0]}; yourself) size",
+    ])).flatmap(lambda s: s)
+    choices = [leaf, binop, guarded_div, cond, block, unary, shift, inject, coll]
     return st.one_of(*choices, poly) if sends else st.one_of(*choices)
 
 
@@ -128,6 +138,8 @@ def programs():
         items = [f"[{e}] on: ZeroDivide do: [:ex | ex return: -1]" for e in main_exprs]
         items += floats
         items.append("(DtA new h: 2) + (DtB new h: 3) + (DtC new h: 1)")
+        items.append("(Dictionary new at: 'a' put: 1; at: 'b' put: 2; yourself) keys asSortedCollection asArray")
+        items.append("'hello world' asUppercase , ('abc' reversed)")
         if use_exc:
             items.append("[DtA new frobnicate] on: MessageNotUnderstood "
                          "do: [:ex | ex return: ex message selector]")

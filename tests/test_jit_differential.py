@@ -2,7 +2,7 @@
 interpreted (--jit off), translated before first run (--jit always) and switching tier mid-run
 (--jit on with a low threshold). Stats must show translated code ran.
 
-CATALYST_DIFF_EXAMPLES sets the number of generated programs (default 12 in the normal run;
+CATALYST_DIFF_EXAMPLES sets the number of generated programs (default 20 in the normal run;
 the slow profile, CATALYST_SLOW=1, runs 200). A failing program is written to
 tests/regressions/ and replayed by test_saved_regressions from then on.
 """
@@ -18,7 +18,7 @@ from catalyst.vm.vm import VM, SmalltalkError
 from programs import Program, programs
 
 REGRESSIONS = Path(__file__).parent / "regressions"
-N = int(os.environ.get("CATALYST_DIFF_EXAMPLES", "200" if os.environ.get("CATALYST_SLOW") else "12"))
+N = int(os.environ.get("CATALYST_DIFF_EXAMPLES", "200" if os.environ.get("CATALYST_SLOW") else "20"))
 TIERS = (("off", None), ("always", None), ("on", 3))
 
 
