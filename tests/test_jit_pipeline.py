@@ -101,3 +101,21 @@ def test_always_mode_translates_before_first_activation():
     assert vm.eval("(1 to: 20) inject: 0 into: [:a :b | a + b]") == "210"
     s = vm.stats()
     assert s["methods_translated"] > 10 and s["translated_activations"] > 0
+
+
+def test_deep_translated_recursion_does_not_exhaust_the_native_stack():
+    vm = VM.default(jit="always")
+    vm.file_in_text("""Object subclass: #Deep
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!Deep methodsFor: 't'!
+deep: n
+	^n = 0 ifTrue: [0] ifFalse: [1 + (self deep: n - 1)]! !
+""")
+    assert vm.eval("Deep new deep: 100000") == "100000"
+    m = vm.lookup_method(vm.class_named("Deep"), "deep:")
+    assert vm.core.call("method_jit_index", m) != 0      # still translated: depth is no failure
+    assert vm.stats()["translated_activations"] > 100

@@ -13,6 +13,14 @@
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
 (global $statPrimCalls (export "stat_primitive_calls") (mut i64) (i64.const 0))
 (global $jitAlways (export "jit_always") (mut i32) (i32.const 0))
+;; Nesting of WASM activations that run Smalltalk (translated functions and nested interpreter
+;; loops). Past $jitDepthLimit translated code stops calling and hands its frame back to the
+;; interpreter at the send (which needs no WASM stack), so deep recursion never exhausts the
+;; native stack.
+(global $jitDepth (export "jit_depth") (mut i32) (i32.const 0))
+(global $jitDepthLimit (export "jit_depth_limit") i32 (i32.const 400))
+;; set by translated code when it hands a frame back because of depth, not a failed guard
+(global $depthDeopt (export "depth_deopt") (mut i32) (i32.const 0))
 (global $jitEnabled (export "jit_enabled") (mut i32) (i32.const 0))
 
 ;; Unwinding state (a non-local return or a context return crossing a nested interpreter run):

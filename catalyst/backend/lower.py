@@ -28,6 +28,9 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "unwinding" (global $unwinding (mut i32)))
   (import "core" "halt_code" (global $halt (mut i32)))
   (import "core" "stat_translated_activations" (global $translated (mut i64)))
+  (import "core" "jit_depth" (global $depth (mut i32)))
+  (import "core" "jit_depth_limit" (global $depthLimit i32))
+  (import "core" "depth_deopt" (global $depthDeopt (mut i32)))
   (type $jitfn (func (param i32) (result i32)))
   (import "core" "fp" (global $gfp (mut i32)))
   (import "core" "true" (global $true (mut i32)))
@@ -144,8 +147,17 @@ class Lowerer:
             self.w(f"  (local.set ${i.result} {self.get(args[2])})")
         self.w("  (br $fastat))")
 
+    def depth_guard(self, i: Instr, args: list[str]):
+        """Too deep in WASM activations: hand the frame to the interpreter at this send (the
+        receiver and arguments on its stack), which performs it without growing that stack."""
+        self.w("(if (i32.ge_u (global.get $depth) (global.get $depthLimit)) (then")
+        self.spill(i.attrs.get("live", []) + args, i.attrs["site"])
+        self.w("  (global.set $depthDeopt (i32.const 1))")
+        self.w("  (return (i32.const 0))))")
+
     def full_send(self, i: Instr, target: str):
         args = i.args[1:]
+        self.depth_guard(i, args)
         array_path = i.attrs.get("special") in (16, 17)
         if array_path:
             self.w("(block $fastat")
@@ -236,7 +248,9 @@ class Lowerer:
             self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
         self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
         self.w("  (global.set $gfp (local.get $new))")
+        self.w("  (global.set $depth (i32.add (global.get $depth) (i32.const 1)))")
         self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
+        self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
         self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (i32.const 0))))")
