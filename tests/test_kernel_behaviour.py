@@ -120,3 +120,30 @@ find: n
 """)
     assert vm.eval("NlrTest new find: 60") == "3@20"
     assert vm.eval("NlrTest new find: 7") == "nil"
+
+
+def test_ensure_and_if_curtailed_run_on_non_local_return(vm):
+    vm.file_in_text("""Object subclass: #EnsureTest
+	instanceVariableNames: 'log'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!EnsureTest methodsFor: 'tests'!
+log ^log!
+run
+	log := OrderedCollection new.
+	#(1 2 3) do: [:x | [x = 2 ifTrue: [^x * 100]] ensure: [log add: x]].
+	^0!
+curtailed
+	log := OrderedCollection new.
+	^[[^5] ifCurtailed: [log add: #curtailed]] value! !
+""")
+    assert vm.eval("| t | t := EnsureTest new. {t run. t log asArray}") == "#(200 #(1 2))"
+    assert vm.eval("| t | t := EnsureTest new. {t curtailed. t log asArray}") == "#(5 #(#curtailed))"
+
+
+def test_unhandled_error_with_a_non_string_message(vm):
+    with pytest.raises(SmalltalkError) as e:
+        vm.eval("Error signal: 3")
+    assert e.value.text == "Error: 3"
