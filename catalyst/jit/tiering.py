@@ -57,9 +57,15 @@ class Tiering:
         if validate:
             from catalyst.jit.validate import Validator
             self.validator = Validator(self, validate)
+        self.llm = None
         if llm:
-            from catalyst.passes import llm_slot
-            llm_slot.enabled = True
+            from catalyst.llm.config import LLMConfigError
+            from catalyst.llm.llm_pass import LLMOptimizer
+            try:
+                self.llm = LLMOptimizer(self)
+            except LLMConfigError as e:      # no service configured: translate without the pass
+                self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
+                                      "error": str(e), "fallback": "baseline translations"})
         self.core.on_method_hot = self.on_hot
         self.core.set_global("jit_enabled", 1)
         self.core.call("set_hot_threshold", 1 if mode == "always" else (threshold or 1000))
@@ -141,6 +147,8 @@ class Tiering:
             fn, wat, wasm = self.compile(method)
             index = self.installer.install(method, wasm)
             self.translated[method] = index
+            if self.llm is not None:
+                self.llm.consider(method, fn, wat)
             if self.validator is not None:
                 real = self.core.table.get(self.core.store, index)
                 self.core.table.set(self.core.store, index,
@@ -218,6 +226,8 @@ class Tiering:
                 "wasm_bytes": self.wasm_bytes,
                 "pass_seconds": self.pass_times,
                 "failures": self.failures}
+        if self.llm is not None:
+            out.update(self.llm.stats)
         if self.validator is not None:
             out["validated_activations"] = self.validator.validated
             out["validation_mismatches"] = len(self.validator.mismatches)

@@ -256,7 +256,19 @@ class VM:
 
     def eval(self, source: str) -> str:
         """Evaluate source and answer the printString of its value."""
-        return self.print_string(self.evaluate(source))
+        text = self.print_string(self.evaluate(source))
+        self.between_runs()
+        return text
+
+    def between_runs(self):
+        """Work that must not happen inside a running program: the LLM pass's requests."""
+        llm = getattr(self.jit, "llm", None)
+        if llm is not None and llm.pending and not getattr(self, "_between", False):
+            self._between = True
+            try:
+                llm.process_pending()
+            finally:
+                self._between = False
 
     def print_string(self, oop: int) -> str:
         h = self.core.call("handle_new", oop)
