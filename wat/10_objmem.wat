@@ -15,6 +15,14 @@
 ;; $freeLarge heads a first-fit list of bigger chunks. A free chunk has class index 0; its size
 ;; is at chunk+8 and the next free chunk at chunk+12.
 (global $freeSmall i32 (i32.const 0x2A00000))
+;; Bytes on the free lists (u32) and the peak of bytes in use (u32). They live in linear memory
+;; next to the list heads, not in globals, so a heap snapshot (memory up to $heapEnd) keeps them
+;; consistent with the lists.
+(global $freeBytesAddr i32 (i32.const 0x2A00400))
+(global $peakUsedAddr i32 (i32.const 0x2A00404))
+;; Largest slot count an allocation may ask for: 2^28 slots (1 GB), far past any heap limit, so
+;; that byte counts computed from it never wrap around 32 bits.
+(global $maxSlots i32 (i32.const 0x10000000))
 (global $freeLarge (export "free_large") (mut i32) (i32.const 0))
 (global $smallLimit i32 (i32.const 1024))
 
@@ -129,14 +137,33 @@
   (global.set $heapLimit (local.get $limit))
   (global.set $freeLarge (i32.const 0))
   (memory.fill (global.get $freeSmall) (i32.const 0) (i32.const 1024))
+  (i32.store (global.get $freeBytesAddr) (i32.const 0))
+  (i32.store (global.get $peakUsedAddr) (i32.const 0))
   (global.set $allocatedSinceGC (i32.const 0))
   (global.set $outOfMemory (i32.const 0)))
+
+;; () -> bytes of the heap in use: allocated chunks between $heapStart and $heapEnd, free-list
+;; chunks excluded.
+(func $om_heap_used (export "heap_used") (result i32)
+  (i32.sub (i32.sub (global.get $heapEnd) (global.get $heapStart))
+           (i32.load (global.get $freeBytesAddr))))
+
+;; () -> the largest $om_heap_used seen by the allocator since om_init.
+(func $om_peak_used (export "peak_heap_used") (result i32)
+  (i32.load (global.get $peakUsedAddr)))
+
+;; () -> bytes on the free lists.
+(func $om_free_bytes (export "free_bytes") (result i32)
+  (i32.load (global.get $freeBytesAddr)))
 
 ;; (bytes) -> 1 if linear memory covers $heapEnd + bytes (growing it within $heapLimit).
 (func $om_ensure_room (param $bytes i32) (result i32)
   (local $need i32) (local $have i32)
+  ;; compare in 64 bits: $heapEnd + bytes may pass 4 GB
+  (if (i64.gt_u (i64.add (i64.extend_i32_u (global.get $heapEnd)) (i64.extend_i32_u (local.get $bytes)))
+                (i64.extend_i32_u (global.get $heapLimit)))
+    (then (return (i32.const 0))))
   (local.set $need (i32.add (global.get $heapEnd) (local.get $bytes)))
-  (if (i32.gt_u (local.get $need) (global.get $heapLimit)) (then (return (i32.const 0))))
   (local.set $have (i32.shl (memory.size) (i32.const 16)))
   (if (i32.le_u (local.get $need) (local.get $have)) (then (return (i32.const 1))))
   ;; grow by at least 16 MB at a time to keep growth rare
@@ -153,6 +180,7 @@
       (local.set $chunk (i32.load (local.get $head)))
       (if (local.get $chunk)
         (then (i32.store (local.get $head) (i32.load offset=12 (local.get $chunk)))
+              (call $om_count_free (i32.sub (i32.const 0) (local.get $size)))
               (return (local.get $chunk))))))
   ;; first fit in the large list, splitting off the rest when it is big enough to be a chunk
   (local.set $prev (i32.const 0))
@@ -167,6 +195,7 @@
           (if (local.get $prev)
             (then (i32.store offset=12 (local.get $prev) (i32.load offset=12 (local.get $chunk))))
             (else (global.set $freeLarge (i32.load offset=12 (local.get $chunk)))))
+          (call $om_count_free (i32.sub (i32.const 0) (local.get $csize)))
           (if (local.get $rest)
             (then (call $om_free_chunk (i32.add (local.get $chunk) (local.get $size)) (local.get $rest))))
           (return (local.get $chunk))))
@@ -180,9 +209,15 @@
     (then (global.set $peakHeapEnd (global.get $heapEnd))))
   (local.get $chunk))
 
+;; (delta) add delta (negative when a chunk leaves a list) to the free-list byte count.
+(func $om_count_free (param $delta i32)
+  (i32.store (global.get $freeBytesAddr)
+             (i32.add (i32.load (global.get $freeBytesAddr)) (local.get $delta))))
+
 ;; (chunk, bytes) format a free chunk and put it on its free list.
 (func $om_free_chunk (param $chunk i32) (param $size i32)
   (local $head i32)
+  (call $om_count_free (local.get $size))
   (i32.store (local.get $chunk) (i32.const 0))
   (i32.store offset=4 (local.get $chunk) (i32.const 0))
   (i32.store offset=8 (local.get $chunk) (local.get $size))
@@ -209,7 +244,10 @@
 ;; (classIndex, format, numSlots) -> a new object with pointer slots nil and others 0, or 0
 ;; when the heap limit is reached even after a collection. May collect first.
 (func $om_alloc (export "alloc") (param $classIndex i32) (param $format i32) (param $numSlots i32) (result i32)
-  (local $size i32) (local $chunk i32) (local $oop i32) (local $fill i32)
+  (local $size i32) (local $chunk i32) (local $oop i32) (local $fill i32) (local $used i32)
+  ;; a slot count this large cannot fit any heap, and its byte count would wrap 32 bits
+  (if (i32.ge_u (local.get $numSlots) (global.get $maxSlots))
+    (then (global.set $outOfMemory (i32.const 1)) (return (i32.const 0))))
   (local.set $size (call $om_chunk_size (local.get $numSlots) (local.get $format)))
   (if (i32.gt_u (global.get $allocatedSinceGC) (global.get $gcThreshold))
     (then (drop (call $gc_collect))))
@@ -222,6 +260,9 @@
         (then (global.set $outOfMemory (i32.const 1)) (return (i32.const 0))))))
   (global.set $allocatedSinceGC (i32.add (global.get $allocatedSinceGC) (local.get $size)))
   (global.set $allocCount (i64.add (global.get $allocCount) (i64.const 1)))
+  (local.set $used (call $om_heap_used))
+  (if (i32.gt_u (local.get $used) (i32.load (global.get $peakUsedAddr)))
+    (then (i32.store (global.get $peakUsedAddr) (local.get $used))))
   (local.set $oop (local.get $chunk))
   (if (i32.or (i32.ge_u (local.get $numSlots) (i32.const 255)) (i32.ge_u (local.get $format) (i32.const 24)))
     (then

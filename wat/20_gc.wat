@@ -123,6 +123,7 @@
   (local $runStart i32) (local $runSize i32) (local $freed i64) (local $live i32) (local $info i32)
   (global.set $freeLarge (i32.const 0))
   (memory.fill (global.get $freeSmall) (i32.const 0) (i32.const 1024))
+  (i32.store (global.get $freeBytesAddr) (i32.const 0))   ;; the lists are rebuilt below
   (local.set $c (global.get $heapStart))
   (block $end
     (loop $walk

@@ -328,7 +328,11 @@
   (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 28))) (i32.const 0xFFFFFFF)))
 
 (func $prim_dispatch (param $prim i32) (param $nargs i32) (result i32)
-  (local $r i32) (local $a i32) (local $n i32)
+  (local $r i32) (local $a i32) (local $n i32) (local $want i32)
+  (if (i32.eqz (local.get $prim)) (then (return (i32.const 0))))
+  (local.set $want (call $prim_expected_args (local.get $prim)))
+  (if (i32.and (i32.ge_s (local.get $want) (i32.const 0)) (i32.ne (local.get $want) (local.get $nargs)))
+    (then (return (i32.const 0))))
   (local.set $r (call $prim_arg (local.get $nargs) (i32.const 0)))
   (if (i32.le_u (local.get $prim) (i32.const 17)) (then (return (call $prim_integer (local.get $prim) (local.get $nargs)))))
   (if (i32.and (i32.ge_u (local.get $prim) (i32.const 21)) (i32.le_u (local.get $prim) (i32.const 37)))
@@ -385,8 +389,11 @@
     (then (return (call $prim_bool (i32.const 1) (i32.eq (local.get $r) (call $prim_arg (i32.const 1) (i32.const 1)))))))
   (if (i32.eq (local.get $prim) (i32.const 169))
     (then (return (call $prim_bool (i32.const 1) (i32.ne (local.get $r) (call $prim_arg (i32.const 1) (i32.const 1)))))))
+  ;; 111 class; with one argument (Squeak's mirror objectClass:) the class of the argument
   (if (i32.eq (local.get $prim) (i32.const 111))
-    (then (return (call $prim_answer (local.get $nargs) (call $om_class_of (local.get $r))))))
+    (then (if (i32.gt_u (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+          (return (call $prim_answer (local.get $nargs)
+                        (call $om_class_of (call $prim_arg (local.get $nargs) (local.get $nargs)))))))
   ;; 112 bytesLeft
   (if (i32.eq (local.get $prim) (i32.const 112))
     (then (return (call $prim_answer (local.get $nargs) (call $om_int64 (i64.extend_i32_u (i32.sub (global.get $heapLimit) (global.get $heapEnd))))))))
@@ -435,4 +442,4 @@
     (then (if (i32.eqz (call $om_is_float (local.get $r))) (then (return (i32.const 0))))
           (local.set $n (call $host_float_repr (call $om_float_value (local.get $r)) (global.get $scratch)))
           (return (call $prim_answer (local.get $nargs) (call $new_string_from (global.get $scratch) (local.get $n))))))
-  (i32.const 0))
+  (call $prim_dispatch_objects (local.get $prim) (local.get $nargs)))
