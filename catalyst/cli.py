@@ -18,20 +18,41 @@ import sys
 from catalyst.frontend.errors import CompileError
 
 
+class UsageError(Exception):
+    """A command-line problem reported as `catalyst <command>: <message>` with exit code 2."""
+
+
 def _vm(args):
     from catalyst.vm.vm import VM
     if getattr(args, "image", None):
-        from catalyst.frontend import image_load
+        # running real images is the image readers' extension point: a module
+        # catalyst.frontend.image_load with open_image(path, jit=, threshold=) -> VM
+        try:
+            from catalyst.frontend import image_load
+        except ImportError:
+            raise UsageError(f"--image {args.image}: running Squeak images is not supported yet "
+                             "(try `catalyst image info PATH` to inspect one)") from None
         return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
     return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
                       llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
 
 
 def _add_vm_options(p):
     p.add_argument("--image", help="a Squeak image to run instead of the embedded kernel")
     p.add_argument("--jit", choices=("off", "on", "always"), default="on",
                    help="off: interpret only; on: translate hot methods; always: translate first")
-    p.add_argument("--threshold", type=int, default=None, help="activations before a method is hot")
+    p.add_argument("--threshold", type=_positive_int, default=None,
+                   help="activations before a method is hot")
     p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
     p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
     p.add_argument("--validate", type=int, default=0, metavar="N",
@@ -39,7 +60,15 @@ def _add_vm_options(p):
 
 
 def _report_error(e) -> int:
+    from catalyst.vm.core import VMTrap
     from catalyst.vm.vm import SmalltalkError
+    if isinstance(e, VMTrap):
+        # an internal failure of the core or of translated code, not of the program: still a
+        # failed run (exit code 1), reported with the Smalltalk stack the trap left
+        print(f"Error: VM trap: {e}", file=sys.stderr)
+        for frame in getattr(e, "stack", []):
+            print(f"  {frame}", file=sys.stderr)
+        return 1
     if isinstance(e, SmalltalkError):
         print(f"Error: {e.text}", file=sys.stderr)
         for frame in e.stack:
@@ -58,31 +87,36 @@ def _finish(vm, args, code: int) -> int:
 
 
 def cmd_eval(args) -> int:
+    from catalyst.vm.core import VMTrap
     from catalyst.vm.vm import SmalltalkError
     vm = _vm(args)
     try:
         print(vm.eval(args.expr))
         code = 0
-    except (SmalltalkError, CompileError) as e:
+    except (SmalltalkError, CompileError, VMTrap) as e:
         code = _report_error(e)
     return _finish(vm, args, code)
 
 
 def cmd_run(args) -> int:
-    from catalyst.vm.vm import SmalltalkError
+    from catalyst.vm.core import VMTrap
+    from catalyst.vm.vm import SmalltalkError, read_source
+    if not args.files and not args.expr:
+        raise UsageError("nothing to run: give .st files and/or -e EXPR")
+    texts = []
+    for path in args.files:      # read everything first: a missing file fails before any runs
+        try:
+            texts.append((path, read_source(path)))
+        except OSError as e:
+            raise UsageError(f"{path}: {e.strerror}") from None
     vm = _vm(args)
     try:
-        for path in args.files:
-            try:
-                text = open(path).read()
-            except OSError as e:
-                print(f"{path}: {e.strerror}", file=sys.stderr)
-                return 2
+        for path, text in texts:
             vm.file_in_text(text, path)
         if args.expr:
             print(vm.eval(args.expr))
         code = 0
-    except (SmalltalkError, CompileError) as e:
+    except (SmalltalkError, CompileError, VMTrap) as e:
         code = _report_error(e)
     return _finish(vm, args, code)
 
@@ -147,6 +181,9 @@ def main(argv=None) -> int:
         return handler(args)
     except CompileError as e:
         print(str(e), file=sys.stderr)
+        return 2
+    except UsageError as e:
+        print(f"catalyst {args.command}: {e}", file=sys.stderr)
         return 2
 
 

@@ -16,6 +16,9 @@ from catalyst.vm.core import Core
 FMT_ZERO, FMT_FIXED, FMT_VAR, FMT_FIXED_VAR, FMT_WEAK = 0, 1, 2, 3, 4
 FMT_WORDS, FMT_BYTES, FMT_METHOD = 10, 16, 24
 SMALLINT_MIN, SMALLINT_MAX = -(1 << 30), (1 << 30) - 1
+CLASS_TABLE, CLASS_TABLE_SIZE = 0x10000, 16384   # $classTable / $classTableSize (00_decls.wat)
+HASH_MASK = 0x3FFFFF                              # identity hashes and class indices: 22 bits
+SPECIAL_LARGE_POS, SPECIAL_LARGE_NEG = 13, 42     # special objects array slots (ABI.md 6)
 
 
 def tag_int(n: int) -> int:
@@ -54,13 +57,22 @@ class HeapWriter:
 
     # --- allocation -----------------------------------------------------------------------
     def alloc(self, class_index: int, fmt: int, num_slots: int, hash_: int | None = None) -> int:
+        # bad arguments would silently corrupt neighbouring header fields: refuse them here
+        if not 0 < class_index < CLASS_TABLE_SIZE:
+            raise ValueError(f"HeapWriter.alloc: class index {class_index} outside 1..{CLASS_TABLE_SIZE - 1}")
+        if not 0 <= fmt <= 31 or 6 <= fmt <= 9 or fmt == 11:
+            raise ValueError(f"HeapWriter.alloc: {fmt} is not an object format (ABI.md section 2)")
+        if num_slots < 0 or num_slots >= 1 << 32:
+            raise ValueError(f"HeapWriter.alloc: bad slot count {num_slots}")
+        if hash_ is not None and not 0 < hash_ <= HASH_MASK:
+            raise ValueError(f"HeapWriter.alloc: identity hash {hash_} outside 1..{HASH_MASK}")
         size, prefix = chunk_bytes(num_slots, fmt)
         chunk = self.base + len(self.buf)
         self.buf += bytes(size)
         oop = chunk + prefix
         if hash_ is None:
             self.next_hash = (self.next_hash * 1103515245 + 12345) & 0xFFFFFFFF
-            hash_ = (self.next_hash >> 8) & 0x3FFFFF or 1
+            hash_ = (self.next_hash >> 8) & HASH_MASK or 1   # the sequence $om_new_hash continues
         if prefix:
             self._put(chunk, num_slots)
             self._put(chunk + 4, 0xFF000000)
@@ -79,6 +91,27 @@ class HeapWriter:
         off = oop - self.base + 8
         self.buf[off:off + n] = data
         return oop
+
+    def alloc_array(self, class_index: int, items: list[int]) -> int:
+        """An indexable pointer object (format 2) holding the oops items."""
+        a = self.alloc(class_index, FMT_VAR, len(items))
+        for i, v in enumerate(items):
+            self.set_slot(a, i, v)
+        return a
+
+    def alloc_string(self, class_index: int, text: str) -> int:
+        """A String or Symbol: Squeak's byte strings hold Latin-1; other characters become '?'."""
+        return self.alloc_bytes(class_index, text.encode("latin-1", "replace"))
+
+    def alloc_float(self, class_index: int, value: float) -> int:
+        """A boxed Float: format 10, two words holding the native little-endian double."""
+        f = self.alloc(class_index, FMT_WORDS, 2)
+        self.set_float(f, value)
+        return f
+
+    def end(self) -> int:
+        """Address just past the last object written so far."""
+        return self.base + len(self.buf)
 
     def _put(self, addr: int, value: int) -> None:
         struct.pack_into("<I", self.buf, addr - self.base, value & 0xFFFFFFFF)
@@ -118,14 +151,21 @@ class HeapWriter:
         """Copy the heap into the core and set the object memory's globals."""
         core = self.core
         end = self.base + len(self.buf)
+        limit = core.global_value("heap_limit")
+        if end > self.base + limit:
+            raise MemoryError(f"the built heap ({end - self.base} bytes) exceeds the heap limit "
+                              f"({limit} bytes)")
+        for idx in class_table:
+            if not 0 < idx < CLASS_TABLE_SIZE:
+                raise ValueError(f"HeapWriter.finish: class index {idx} outside the class table")
         need_pages = (end + (16 << 20)) // 65536 + 1
         have = core.memory.size(core.store)
         if need_pages > have:
             core.memory.grow(core.store, need_pages - have)
         core.call("om_init", core.global_value("heap_limit"))
         core.write_bytes(self.base, bytes(self.buf))
-        ct_base = 0x10000
-        ct = bytearray(16384 * 4)
+        ct_base = CLASS_TABLE
+        ct = bytearray(CLASS_TABLE_SIZE * 4)
         for idx, cls in class_table.items():
             struct.pack_into("<I", ct, idx * 4, cls)
         core.write_bytes(ct_base, bytes(ct))
@@ -154,7 +194,7 @@ class HeapReader:
         return self.u32(oop) & 0x3FFFFF
 
     def class_of(self, oop: int) -> int:
-        return self.u32(0x10000 + 4 * self.class_index(oop))
+        return self.u32(CLASS_TABLE + 4 * self.class_index(oop))
 
     def fmt(self, oop: int) -> int:
         return (self.u32(oop) >> 24) & 31
@@ -181,6 +221,30 @@ class HeapReader:
 
     def float_of(self, oop: int) -> float:
         return self.core.f64(oop + 8)
+
+    def special(self, i: int) -> int:
+        """Slot i of the special objects array (ABI.md section 6)."""
+        return self.slot(self.core.global_value("special_objects"), i)
+
+    def int_of(self, oop: int) -> int:
+        """The value of a SmallInteger or a Large(Positive|Negative)Integer."""
+        if oop & 1:
+            return untag_int(oop)
+        if oop & 2 or oop == 0:
+            raise TypeError(f"{oop:#x} is not an integer oop")
+        cls = self.class_of(oop)
+        if cls == self.special(SPECIAL_LARGE_POS):
+            sign = 1
+        elif cls == self.special(SPECIAL_LARGE_NEG):
+            sign = -1
+        else:
+            raise TypeError(f"{oop:#x} is a {self.class_name(cls)}, not an integer")
+        return sign * int.from_bytes(self.bytes_of(oop), "little")
+
+    def char_of(self, oop: int) -> str:
+        if oop & 3 != 2:
+            raise TypeError(f"{oop:#x} is not a Character")
+        return chr(oop >> 2)
 
     def class_name(self, cls: int) -> str:
         """Name of a class, or 'X class' for a metaclass (Class slot 6 is the name Symbol;

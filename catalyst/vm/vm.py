@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 import time
 import zlib
@@ -40,7 +41,22 @@ class SmalltalkError(Exception):
         super().__init__(text)
 
 
+def read_source(path) -> str:
+    """The text of a source file: UTF-8, or Latin-1 (Squeak's own file-outs) when it is not."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+class SnapshotError(Exception):
+    """A cached snapshot file cannot be used (truncated, corrupt, written by another layout)."""
+
+
 class VM:
+    """One Smalltalk object memory in its own Core, and the operations the host needs on it."""
+
     def __init__(self, core: Core):
         self.core = core
         self.heap = HeapReader(core)
@@ -48,6 +64,7 @@ class VM:
         self.jit = None
         self._symbols: dict[str, int] = {}
         self._globals: dict[str, int] = {}
+        self._globals_sig = b""          # Smalltalk's array when _globals was filled
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
@@ -60,6 +77,17 @@ class VM:
             vm._bootstrap()
             vm._save_snapshot()
         vm.core.set_global("heap_limit", heap_limit)
+        vm.configure_jit(jit, threshold, llm, validate)
+        return vm
+
+    @classmethod
+    def from_heap(cls, core: Core, jit: str = "off", threshold: int | None = None,
+                  llm: bool = False, validate: int = 0) -> "VM":
+        """A VM on a heap already written into core (HeapWriter.finish was called), e.g. by an
+        image reader. The heap must hold the special objects array and a Smalltalk dictionary."""
+        if not core.global_value("special_objects") or not core.global_value("nil"):
+            raise ValueError("VM.from_heap: the core holds no heap (call HeapWriter.finish first)")
+        vm = cls(core)
         vm.configure_jit(jit, threshold, llm, validate)
         return vm
 
@@ -83,9 +111,25 @@ class VM:
         from catalyst.kernel.bootstrap import build_image
         b = build_image(self.core)
         self._symbols = dict(b.symbols)
+        # The builder placed Smalltalk's associations and the symbols with its own hashing.
+        # Rehash before the doIts too: otherwise `Smalltalk at: #Processor put: ...` misses the
+        # builder's association (the one special object 3 holds) and adds a second one.
+        self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
+        self._forget_caches()
         for d in b.doits:
             self.evaluate(d.source, filename=d.filename, line=d.line)
         self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
+        self._forget_caches()
+        proc = self.smalltalk_assoc("Processor")
+        if proc is not None and proc != self.special(3):
+            raise RuntimeError("bootstrap: special object 3 is not Smalltalk's Processor association")
+
+    def _forget_caches(self):
+        """Drop the host's caches of globals and symbols (after code that may rebuild the
+        dictionaries behind them); they are refilled from the heap on demand."""
+        self._globals.clear()
+        self._globals_sig = b""
+        self._symbols = {}
 
     @staticmethod
     def _cache_key() -> str:
@@ -96,7 +140,9 @@ class VM:
                 if p.name.endswith((".st", ".py", ".wat")):
                     h.update(p.name.encode())
                     h.update(p.read_bytes())
-        h.update(Path(__file__).read_bytes())
+        # the host's own layout code shapes the snapshot too
+        for mod in ("vm.py", "heap.py"):
+            h.update((Path(__file__).parent / mod).read_bytes())
         return h.hexdigest()[:24]
 
     def _snapshot_path(self) -> Path:
@@ -109,18 +155,27 @@ class VM:
         meta = {g: core.global_value(g) for g in SNAPSHOT_GLOBALS}
         head = json.dumps(meta).encode()
         path = self._snapshot_path()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(struct.pack("<I", len(head)) + head + data)
-        tmp.replace(path)
+        # a per-process temporary name: concurrent first starts must not interleave their writes
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        try:
+            tmp.write_bytes(struct.pack("<I", len(head)) + head + data)
+            tmp.replace(path)
+        except OSError:       # a read-only or full cache only costs the next start a rebuild
+            tmp.unlink(missing_ok=True)
 
     def _restore_snapshot(self) -> bool:
+        """Load the cached kernel heap; False (and the bad file removed) when there is none or
+        it cannot be used, so the caller builds the image afresh."""
         path = self._snapshot_path()
-        if not path.exists():
+        try:
+            raw = path.read_bytes()
+        except OSError:
             return False
-        raw = path.read_bytes()
-        n = struct.unpack_from("<I", raw)[0]
-        meta = json.loads(raw[4:4 + n])
-        data = zlib.decompress(raw[4 + n:])
+        try:
+            meta, data = self._decode_snapshot(raw)
+        except SnapshotError:
+            path.unlink(missing_ok=True)
+            return False
         core = self.core
         need = (len(data) + (16 << 20)) // 65536 + 1
         have = core.memory.size(core.store)
@@ -132,6 +187,22 @@ class VM:
                 core.set_global(g, v)
         return True
 
+    @staticmethod
+    def _decode_snapshot(raw: bytes) -> tuple[dict, bytes]:
+        """(globals, memory bytes) of a snapshot file, checked for consistency."""
+        try:
+            n = struct.unpack_from("<I", raw)[0]
+            meta = json.loads(raw[4:4 + n])
+            data = zlib.decompress(raw[4 + n:])
+        except (struct.error, ValueError, zlib.error) as e:
+            raise SnapshotError(f"unreadable snapshot: {e}") from None
+        if not isinstance(meta, dict) or set(meta) != set(SNAPSHOT_GLOBALS) or \
+                not all(isinstance(v, int) for v in meta.values()):
+            raise SnapshotError("snapshot globals do not match this host")
+        if len(data) != meta["heap_end"]:
+            raise SnapshotError(f"snapshot holds {len(data)} bytes, its heap ends at {meta['heap_end']}")
+        return meta, data
+
     # --- globals and classes ----------------------------------------------------------------
     def special(self, i: int) -> int:
         return self.heap.slot(self.core.global_value("special_objects"), i)
@@ -141,18 +212,25 @@ class VM:
         return self.core.global_value("nil")
 
     def smalltalk_assoc(self, name: str) -> int | None:
-        """The association of a global in Smalltalk (the kernel's Dictionary layout)."""
-        a = self._globals.get(name)
-        if a is not None:
-            return a
-        d = self.special(8)
-        arr = self.heap.slot(d, 1)
-        for i in range(self.heap.num_slots(arr)):
-            a = self.heap.slot(arr, i)
-            if a != self.nil and not a & 3:
-                k = self.heap.slot(a, 0)
-                if not k & 3:
-                    self._globals[self.heap.string_of(k)] = a
+        """The association of a global in Smalltalk (the kernel's Dictionary layout: tally,
+        array of Associations).
+
+        The name -> association map is cached, keyed by the exact contents of Smalltalk's
+        array: Smalltalk code may add, remove or rehash globals at any time, and any such
+        change alters the array, so a stale association is never answered."""
+        h = self.heap
+        arr = h.slot(self.special(8), 1)
+        n = h.num_slots(arr)
+        raw = self.core.read_bytes(arr + 8, 4 * n)
+        if raw != self._globals_sig:
+            self._globals.clear()
+            nil = self.nil
+            for (a,) in struct.iter_unpack("<I", raw):
+                if a != nil and a and not a & 3:
+                    k = struct.unpack_from("<I", self.core.read_bytes(a + 8, 4))[0]
+                    if k and not k & 3:
+                        self._globals[h.string_of(k)] = a
+            self._globals_sig = raw
         return self._globals.get(name)
 
     def global_value(self, name: str) -> int | None:
@@ -173,7 +251,26 @@ class VM:
 
     # --- compiling and running ------------------------------------------------------------
     def class_scope(self, cls: int) -> ClassScope:
-        names = []
+        """What the compiler needs to compile a method or doIt in cls."""
+        names = self.class_scope_names(cls)
+        return ClassScope(self.heap.class_name(cls), names, set(self.class_pool_bindings(cls)),
+                          lambda n: n[:1].isupper())
+
+    def _class_slot(self, ivar: str) -> int:
+        """Index of one of class Class's instance variables (the kernel decides the order)."""
+        slots = getattr(self, "_class_slots", None)
+        if slots is None:
+            slots = self._class_slots = {}
+            cls = self.class_named("Class")
+            for i, n in enumerate(self.class_scope_names(cls)):
+                slots[n] = i
+        if ivar not in slots:
+            raise KeyError(f"class Class has no instance variable {ivar}")
+        return slots[ivar]
+
+    def class_scope_names(self, cls: int) -> list[str]:
+        """All instance variable names of cls's instances, superclasses' first."""
+        names: list[str] = []
         c = cls
         while c != self.nil and c:
             iv = self.heap.slot(c, 3)
@@ -181,7 +278,41 @@ class VM:
                 names = [self.heap.string_of(self.heap.slot(iv, i))
                          for i in range(self.heap.num_slots(iv))] + names
             c = self.heap.slot(c, 0)
-        return ClassScope(self.heap.class_name(cls), names, set(), lambda n: n[:1].isupper())
+        return names
+
+    def class_pool_bindings(self, cls: int) -> dict[str, int]:
+        """Class variable name -> its Association, from the class pools of cls (or, for a
+        metaclass, of its sole instance) and its superclasses; inner classes win."""
+        h, nil = self.heap, self.nil
+        metaclass = self.global_value("Metaclass")
+        if metaclass is not None and h.class_of(cls) == metaclass:
+            cls = h.slot(cls, 5)                 # Metaclass thisClass (TEAM.md layout)
+        try:
+            pool_slot = self._class_slot("classPool")
+        except KeyError:
+            return {}
+        chain = []
+        c = cls
+        while c and c != nil and not c & 3 and len(chain) < 1000:
+            chain.append(c)
+            c = h.slot(c, 0)
+        out: dict[str, int] = {}
+        for c in reversed(chain):               # root first, so subclasses override
+            if h.num_slots(c) <= pool_slot:
+                continue
+            pool = h.slot(c, pool_slot)
+            if pool == nil or pool & 3 or h.num_slots(pool) < 2:
+                continue
+            arr = h.slot(pool, 1)                # HashedCollection tally array
+            if arr == nil or arr & 3:
+                continue
+            for i in range(h.num_slots(arr)):
+                a = h.slot(arr, i)
+                if a != nil and not a & 3 and h.num_slots(a) >= 2:
+                    k = h.slot(a, 0)
+                    if k and not k & 3 and h.fmt(k) >= 16:
+                        out[h.string_of(k)] = a
+        return out
 
     def install_doit(self, spec: CompiledMethodSpec, cls: int) -> int:
         """Make a CompiledMethod object for spec in the live heap (through the core's allocator)."""
@@ -190,6 +321,8 @@ class VM:
     def evaluate(self, source: str, receiver: int | None = None, filename: str = "<doit>",
                  line: int = 1) -> int:
         """Compile source as a doIt, run it, answer the result oop (raises SmalltalkError)."""
+        if not isinstance(source, str):
+            raise TypeError(f"Smalltalk source must be a str, not {type(source).__name__}")
         rcv = self.nil if receiver is None else receiver
         cls = self.heap.class_of(rcv)
         spec = compile_doit(source, self.class_scope(cls), filename, line - 1)
@@ -203,6 +336,7 @@ class VM:
         try:
             result = core.call("vm_run", receiver, method, self.nil)
         except VMTrap as e:
+            e.stack = self.stack()     # the frames the trap left, before they are dropped
             self._reset_stack()
             if self.jit is not None and e.trap is not None:
                 self.jit.uninstall_trapped(e.trap)   # the next run uses the interpreter
@@ -230,6 +364,10 @@ class VM:
         self.core.set_global("fp", 0)
         self.core.set_global("halt_code", 0)
         self.core.set_global("unwinding", 0)
+
+    def describe_stack(self) -> str:
+        """The Smalltalk stack of the current (halted or trapped) run, one frame a line."""
+        return "\n".join(self.stack())
 
     def stack(self) -> list[str]:
         """`Class>>selector (pc N)` for every frame, innermost first."""
@@ -305,22 +443,14 @@ class VM:
         return sym
 
     def _load_symbols(self):
-        """Read every Symbol of the kernel's SymbolTable (a Dictionary String -> Symbol)."""
+        """Read every Symbol of the kernel's symbol table: Symbol's class variable SymbolTable,
+        an Array of Symbols as the builder leaves it, or a Dictionary String -> Symbol after
+        `Symbol rehash`."""
         h = self.heap
         sym_cls = self.class_named("Symbol")
-        pool = h.slot(sym_cls, 8)            # Class: ... name(6) classPool(7)? see class_scope
-        table = None
-        for idx in range(h.num_slots(sym_cls)):
-            d = h.slot(sym_cls, idx)
-            if d and not d & 3 and d != self.nil and h.num_slots(d) == 2:
-                arr = h.slot(d, 1)
-                if arr and not arr & 3 and h.fmt(arr) == 2:
-                    for i in range(h.num_slots(arr)):
-                        a = h.slot(arr, i)
-                        if a != self.nil and not a & 3 and h.string_of(h.slot(a, 0)) == "SymbolTable":
-                            table = h.slot(a, 1)
-        del pool
-        if table is None or table & 3:
+        assoc = self.class_pool_bindings(sym_cls).get("SymbolTable")
+        table = None if assoc is None else h.slot(assoc, 1)
+        if table is None or table & 3 or table == self.nil:
             return
         arr = table if h.fmt(table) == 2 else h.slot(table, 1)
         n = h.num_slots(arr)
@@ -420,7 +550,11 @@ class VM:
         raise TypeError(f"unknown literal {value!r}")
 
     def binding(self, name: str, cls: int) -> int:
-        """The association for a global (created, with value nil, if Smalltalk lacks it)."""
+        """The association for a class variable of cls or a global (a global is created, with
+        value nil, if Smalltalk lacks it)."""
+        a = self.class_pool_bindings(cls).get(name)
+        if a is not None:
+            return a
         a = self.smalltalk_assoc(name)
         if a is not None:
             return a
@@ -432,8 +566,12 @@ class VM:
         return a
 
     # --- file-in --------------------------------------------------------------------------
+    def run_file(self, path) -> None:
+        """File in a .st file (the name docs/TEAM.md uses)."""
+        self.file_in(path)
+
     def file_in(self, path) -> None:
-        self.file_in_text(Path(path).read_text(), str(path))
+        self.file_in_text(read_source(path), str(path))
 
     def file_in_text(self, text: str, filename: str = "<input>") -> None:
         """File in chunk-format source: class definitions, methods and doIts, in order."""
@@ -447,7 +585,6 @@ class VM:
                        f"{self._string_literal(' '.join(item.class_vars))} poolDictionaries: '' "
                        f"category: {self._string_literal(item.category)}")
                 self.evaluate(src, filename=item.filename, line=item.line)
-                self._globals.pop(item.name, None)
             elif isinstance(item, MethodChunk):
                 self.install_method(item)
             elif isinstance(item, ClassInstVars):
