@@ -127,9 +127,14 @@
   (if (i32.eq (local.get $prim) (i32.const 51))
     (then (if (i32.eqz (f64.lt (f64.abs (local.get $a)) (f64.const 1073741824))) (then (return (i32.const 0))))
           (return (call $prim_answer (local.get $nargs) (call $om_int (i32.trunc_f64_s (local.get $a)))))))
-  ;; 52 fractionPart
+  ;; 52 fractionPart, as C's modf: the sign of the receiver (-3.0 answers -0.0) and 0 for
+  ;; infinities (inf - inf would be NaN)
   (if (i32.eq (local.get $prim) (i32.const 52))
-    (then (return (call $prim_answer (local.get $nargs) (call $om_float (f64.sub (local.get $a) (f64.trunc (local.get $a))))))))
+    (then (return (call $prim_answer (local.get $nargs)
+                        (call $om_float (f64.copysign
+                                          (select (f64.const 0) (f64.sub (local.get $a) (f64.trunc (local.get $a)))
+                                                  (f64.eq (f64.abs (local.get $a)) (f64.const inf)))
+                                          (local.get $a)))))))
   ;; 53 exponent (of the normalized binary representation)
   (if (i32.eq (local.get $prim) (i32.const 53))
     (then
@@ -155,20 +160,31 @@
                               (local.get $a)))))))
   (i32.const 0))
 
-;; x * 2^n without overflow in the intermediate
+;; (x, n) -> x * 2^n rounded once, as C's ldexp. 2^n itself must be a normal double, so larger
+;; exponents are applied in steps. Upward steps of 2^1023 are exact until the result overflows.
+;; Downward steps use 2^-969 (= 2^-1022 * 2^53): the intermediate stays exact whenever the
+;; final result can still be non-zero, so the last multiply is the only rounding (no double
+;; rounding in the subnormal range). Past two steps the result is certainly 0 or infinite, so
+;; clamping n changes nothing.
 (func $times_two_power (param $x f64) (param $n i32) (result f64)
-  (block $done
-    (loop $up
-      (br_if $done (i32.le_s (local.get $n) (i32.const 1000)))
-      (local.set $x (f64.mul (local.get $x) (f64.const 0x1p1000)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1000)))
-      (br $up)))
-  (block $done2
-    (loop $down
-      (br_if $done2 (i32.ge_s (local.get $n) (i32.const -1000)))
-      (local.set $x (f64.mul (local.get $x) (f64.const 0x1p-1000)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1000)))
-      (br $down)))
+  (if (i32.gt_s (local.get $n) (i32.const 1023))
+    (then
+      (local.set $x (f64.mul (local.get $x) (f64.const 0x1p1023)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1023)))
+      (if (i32.gt_s (local.get $n) (i32.const 1023))
+        (then
+          (local.set $x (f64.mul (local.get $x) (f64.const 0x1p1023)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1023)))
+          (if (i32.gt_s (local.get $n) (i32.const 1023)) (then (local.set $n (i32.const 1023))))))))
+  (if (i32.lt_s (local.get $n) (i32.const -1022))
+    (then
+      (local.set $x (f64.mul (local.get $x) (f64.const 0x1p-969)))
+      (local.set $n (i32.add (local.get $n) (i32.const 969)))
+      (if (i32.lt_s (local.get $n) (i32.const -1022))
+        (then
+          (local.set $x (f64.mul (local.get $x) (f64.const 0x1p-969)))
+          (local.set $n (i32.add (local.get $n) (i32.const 969)))
+          (if (i32.lt_s (local.get $n) (i32.const -1022)) (then (local.set $n (i32.const -1022))))))))
   (f64.mul (local.get $x)
            (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (i32.add (local.get $n) (i32.const 1023))) (i64.const 52)))))
 
