@@ -185,3 +185,17 @@ def test_from_heap_needs_a_heap():
 def test_from_heap_on_a_built_image(fresh_vm):
     twin = VM.from_heap(fresh_vm.core)
     assert twin.eval("3 + 4") == "7"
+
+
+def test_printstring_must_answer_a_string(fresh_vm):
+    fresh_vm.file_in_text("""Object subclass: #Odd
+	instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'!
+!Odd methodsFor: 't'!
+printString ^3! !
+!Odd class methodsFor: 't'!
++ x ^x + 1! !
+""")
+    assert fresh_vm.eval("Odd + 4") == "5"            # binary selectors install too
+    with pytest.raises(SmalltalkError, match="printString answered a SmallInteger"):
+        fresh_vm.eval("Odd new")
+    assert fresh_vm.eval("Smalltalk includesKey: #CatalystPendingMethod") == "false"

@@ -102,8 +102,9 @@ class VM:
             return
         try:
             from catalyst.jit import tiering
-        except ImportError:
-            self.jit = None
+        except ImportError as e:
+            self.jit = None      # interpreter only; stats() says why
+            self._jit_note = f"--jit {mode} ignored: catalyst.jit is not available ({e})"
             return
         self.jit = tiering.Tiering(self, mode=mode, threshold=threshold, llm=llm, validate=validate)
 
@@ -416,6 +417,9 @@ class VM:
             s = self.run_method(oop, meth)
         finally:
             self.core.call("handle_free", h)
+        if s & 3 or self.heap.fmt(s) < 16 or self.heap.fmt(s) >= 24:
+            cls = self.heap.class_name(self.heap.class_of(s))
+            raise SmalltalkError(f"printString answered a {cls}, not a String", [], 1)
         return self.heap.string_of(s)
 
     # --- making objects in the live heap --------------------------------------------------
@@ -598,11 +602,15 @@ class VM:
         scope = self.class_scope(cls)
         spec = compile_method(item.source, scope, item.filename, item.line - 1)
         meth = self.method_object(spec, cls)
-        holder = self.binding("CatalystPendingMethod", cls)
-        self.core.set_u32(holder + 12, meth)
-        target = f"{item.class_name} class" if item.meta else item.class_name
-        self.evaluate(f"{target} addSelector: #{spec.selector} withMethod: CatalystPendingMethod. "
-                      f"Smalltalk at: #CatalystPendingMethod put: nil")
+        # the new method is the receiver of the installing doIt (no global to pass it through);
+        # a handle keeps it alive while the doIt itself is compiled and allocated
+        h = self.core.call("handle_new", meth)
+        try:
+            target = f"{item.class_name} class" if item.meta else item.class_name
+            self.evaluate(f"{target} addSelector: #{spec.selector} withMethod: self",
+                          receiver=meth, filename=item.filename, line=item.line)
+        finally:
+            self.core.call("handle_free", h)
 
     # --- statistics -----------------------------------------------------------------------
     def stats(self) -> dict:
@@ -621,4 +629,6 @@ class VM:
         }
         if self.jit is not None:
             s.update(self.jit.stats())
+        elif getattr(self, "_jit_note", None):
+            s["jit_note"] = self._jit_note
         return s
