@@ -1,4 +1,8 @@
-"""`catalyst image info PATH`: what a Squeak image file holds (see image_reader.py)."""
+"""`catalyst image info PATH`: what a Squeak image file holds (see image_info.py).
+
+catalyst/cli.py registers it with `image_cli.add_parser(subparsers)`; the parser's handler is
+`run(args) -> exit code` (0 success, 1 not a readable image, 2 the file cannot be opened).
+"""
 from __future__ import annotations
 
 import json
@@ -11,32 +15,41 @@ def add_parser(sub):
     q = isub.add_parser("info", help="format, byte order, object counts, classes, methods")
     q.add_argument("path")
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
+    q.add_argument("--no-decode", action="store_true", help="skip decoding every method")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    from catalyst.frontend.image_reader import ImageFormatError, decode_all, info, read_image
+    from catalyst.frontend.image_format import ImageFormatError
+    from catalyst.frontend.image_info import summary
+    from catalyst.frontend.image_reader import read_image
     try:
         img = read_image(args.path)
+        s = summary(img, decode=not getattr(args, "no_decode", False))
     except OSError as e:
         print(f"catalyst image: {args.path}: {e.strerror}", file=sys.stderr)
         return 2
     except ImageFormatError as e:
         print(f"catalyst image: {args.path}: {e}", file=sys.stderr)
         return 1
-    summary = info(img)
-    total, ok, errors = decode_all(img)
-    summary["methods_decoding_cleanly"] = ok
     if args.json:
-        print(json.dumps(summary, indent=1))
+        print(json.dumps(s, indent=1))
         return 0
-    print(f"{summary['path']}: {summary['kind']} (format {summary['format']}), "
-          f"{summary['word_size'] * 8}-bit words, {summary['byte_order']}-endian")
-    print(f"  {summary['objects']} objects, {summary['classes']} classes, {summary['methods']} methods "
-          f"({ok} decode cleanly)")
-    print("  by format: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["objects_by_format"].items())))
-    print("  bytecode sets: " + ", ".join(f"{k} {v}" for k, v in summary["bytecode_sets"].items()))
-    print("  special objects: " + ", ".join(f"{k}={v}" for k, v in summary["special_objects"].items()))
-    for e in errors:
+    print(f"{s['path']}: {s['kind']} (format {s['format']}), {s['word_size'] * 8}-bit words, "
+          f"{s['byte_order']}-endian")
+    print(f"  header {s['header_size']} bytes, {s['data_size']} bytes of objects, old base "
+          f"{s['old_base']}, special objects at {s['special_objects_oop']}, last hash {s['last_hash']}")
+    extra = f", {s['hidden_vm_objects']} VM-internal objects left out" if "hidden_vm_objects" in s else ""
+    print(f"  {s['objects']} objects{extra}")
+    print("  by format: " + ", ".join(f"{k} {v}" for k, v in sorted(s["objects_by_format"].items())))
+    quick = f", {s['quick_methods']} quick" if "quick_methods" in s else ""
+    decoded = (f" ({s['methods_decoding_cleanly']} decode cleanly)"
+               if "methods_decoding_cleanly" in s else "")
+    print(f"  {s['classes']} classes, {s['metaclasses']} metaclasses, {s['methods']} methods"
+          f"{decoded}{quick}, {s['symbols']} symbols, {s['floats']} floats")
+    print("  bytecode sets: " + ", ".join(f"{k} {v}" for k, v in s["bytecode_sets"].items()))
+    print(f"  special objects ({s['special_objects_count']}): " +
+          ", ".join(f"{k}={v}" for k, v in s["special_objects"].items()))
+    for e in s.get("decode_errors", []):
         print(f"  decode error: {e}")
     return 0
