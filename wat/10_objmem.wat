@@ -5,7 +5,7 @@
 ;; a caller must not hold the only reference to an object it allocated earlier across another
 ;; allocation: store it into a frame slot, the stack or a $vmRoots slot first. Objects never move.
 
-(global $gcThreshold (export "gc_threshold") (mut i32) (i32.const 0x2000000))   ;; collect after 32 MB of allocation
+(global $gcThreshold (export "gc_threshold") (mut i32) (i32.const 0x800000))   ;; collect after 8 MB of allocation (see $gcMinThreshold)
 (global $allocatedSinceGC (export "allocated_since_gc") (mut i32) (i32.const 0))
 (global $peakHeapEnd (export "peak_heap_end") (mut i32) (i32.const 0x3000000))
 (global $allocCount (export "alloc_count") (mut i64) (i64.const 0))
@@ -151,6 +151,11 @@
 ;; () -> the largest $om_heap_used seen by the allocator since om_init.
 (func $om_peak_used (export "peak_heap_used") (result i32)
   (i32.load (global.get $peakUsedAddr)))
+
+;; () start measuring the peak of heap use afresh from the current use (benchmarks).
+(func $om_reset_peak (export "reset_peak_heap_used")
+  (i32.store (global.get $peakUsedAddr) (call $om_heap_used))
+  (global.set $peakHeapEnd (global.get $heapEnd)))
 
 ;; () -> bytes on the free lists.
 (func $om_free_bytes (export "free_bytes") (result i32)

@@ -14,6 +14,9 @@
 (global $gcCount (export "gc_count") (mut i32) (i32.const 0))
 (global $gcFreed (export "gc_bytes_freed") (mut i64) (i64.const 0))
 (global $gcLive (export "gc_live_bytes") (mut i32) (i32.const 0))
+;; The least allocation between two collections (bytes). Sweeping costs in proportion to the
+;; heap's extent, so a small live heap collects often and cheaply with a low value.
+(global $gcMinThreshold (export "gc_min_threshold") (mut i32) (i32.const 0x800000))
 
 ;; (oop) mark it and push it for scanning if it is an unmarked object.
 (func $gc_mark (param $oop i32)
@@ -119,19 +122,43 @@
       (br $again))))
 
 (func $gc_sweep
-  (local $c i32) (local $oop i32) (local $size i32) (local $w1 i32)
-  (local $runStart i32) (local $runSize i32) (local $freed i64) (local $live i32) (local $info i32)
+  ;; Expects every reachable object marked. Leaves them unmarked, every other chunk in a free
+  ;; list (neighbours joined into one chunk), a free run at the end of the heap given back to
+  ;; the bump pointer, $gcFreed/$gcLive updated, and $interp_method_died told the info id of
+  ;; every dead CompiledMethod. The chunk decoding of $gc_oop_at/$gc_chunk_size is written out
+  ;; here because this loop visits every chunk of the heap.
+  (local $c i32) (local $oop i32) (local $size i32) (local $w1 i32) (local $n i32) (local $ci i32)
+  (local $end i32) (local $runStart i32) (local $runSize i32) (local $freed i64) (local $live i32)
+  (local $info i32)
   (global.set $freeLarge (i32.const 0))
   (memory.fill (global.get $freeSmall) (i32.const 0) (i32.const 1024))
   (i32.store (global.get $freeBytesAddr) (i32.const 0))   ;; the lists are rebuilt below
   (local.set $c (global.get $heapStart))
-  (block $end
+  (local.set $end (global.get $heapEnd))
+  (block $done
     (loop $walk
-      (br_if $end (i32.ge_u (local.get $c) (global.get $heapEnd)))
-      (local.set $size (call $gc_chunk_size (local.get $c)))
-      (local.set $oop (call $gc_oop_at (local.get $c)))
-      (local.set $w1 (i32.load offset=4 (local.get $oop)))
-      (if (i32.and (i32.ne (i32.and (i32.load (local.get $oop)) (i32.const 0x3FFFFF)) (i32.const 0))
+      (br_if $done (i32.ge_u (local.get $c) (local.get $end)))
+      (local.set $w1 (i32.load offset=4 (local.get $c)))
+      (if (i32.eq (i32.shr_u (local.get $w1) (i32.const 24)) (i32.const 255))
+        (then   ;; prefix: slot count at c, the object 8 bytes on
+          (local.set $oop (i32.add (local.get $c) (i32.const 8)))
+          (local.set $n (i32.load (local.get $c)))
+          (local.set $w1 (i32.load offset=4 (local.get $oop)))
+          (local.set $ci (i32.and (i32.load (local.get $oop)) (i32.const 0x3FFFFF)))
+          (local.set $size (i32.const 16)))
+        (else
+          (local.set $oop (local.get $c))
+          (local.set $n (i32.shr_u (local.get $w1) (i32.const 24)))
+          (local.set $ci (i32.and (i32.load (local.get $oop)) (i32.const 0x3FFFFF)))
+          (local.set $size (i32.const 8))))
+      (if (local.get $ci)
+        (then (local.set $size (i32.add (local.get $size)
+                                        (select (i32.and (i32.add (i32.shl (local.get $n) (i32.const 2)) (i32.const 7))
+                                                         (i32.const -8))
+                                                (i32.const 8)
+                                                (i32.gt_u (local.get $n) (i32.const 2))))))
+        (else (local.set $size (i32.load offset=8 (local.get $c)))))   ;; a free chunk
+      (if (i32.and (i32.ne (local.get $ci) (i32.const 0))
                    (i32.ne (i32.and (local.get $w1) (i32.const 0x800000)) (i32.const 0)))
         (then   ;; live: unmark, close any run of free chunks
           (i32.store offset=4 (local.get $oop) (i32.and (local.get $w1) (i32.const 0xFF7FFFFF)))
@@ -140,13 +167,13 @@
             (then (call $om_free_chunk (local.get $runStart) (local.get $runSize))
                   (local.set $runSize (i32.const 0)))))
         (else   ;; dead or already free: join the current run
-          (if (i32.and (i32.ne (i32.and (i32.load (local.get $oop)) (i32.const 0x3FFFFF)) (i32.const 0))
-                       (i32.ge_u (call $om_format (local.get $oop)) (i32.const 24)))
+          (if (local.get $ci)
             (then
-              (local.set $info (i32.and (i32.load (i32.sub (local.get $oop) (i32.const 4))) (i32.const 0xFFFFFF)))
-              (if (local.get $info) (then (call $interp_method_died (local.get $info))))))
-          (if (i32.ne (i32.and (i32.load (local.get $oop)) (i32.const 0x3FFFFF)) (i32.const 0))
-            (then (local.set $freed (i64.add (local.get $freed) (i64.extend_i32_u (local.get $size))))))
+              (local.set $freed (i64.add (local.get $freed) (i64.extend_i32_u (local.get $size))))
+              (if (i32.ge_u (call $om_format (local.get $oop)) (i32.const 24))
+                (then
+                  (local.set $info (i32.and (i32.load (i32.sub (local.get $oop) (i32.const 4))) (i32.const 0xFFFFFF)))
+                  (if (local.get $info) (then (call $interp_method_died (local.get $info))))))))
           (if (i32.eqz (local.get $runSize)) (then (local.set $runStart (local.get $c))))
           (local.set $runSize (i32.add (local.get $runSize) (local.get $size)))))
       (local.set $c (i32.add (local.get $c) (local.get $size)))
@@ -176,7 +203,8 @@
   (call $interp_gc_flush)
   (global.set $gcCount (i32.add (global.get $gcCount) (i32.const 1)))
   (global.set $allocatedSinceGC (i32.const 0))
-  ;; collect again only after the heap has grown by as much as is live now (at least 32 MB)
-  (global.set $gcThreshold (select (global.get $gcLive) (i32.const 0x2000000)
-                                   (i32.gt_u (global.get $gcLive) (i32.const 0x2000000))))
+  ;; collect again only after as many bytes as are live now have been allocated (at least
+  ;; $gcMinThreshold): the work of a collection is then paid for by that much allocation
+  (global.set $gcThreshold (select (global.get $gcLive) (global.get $gcMinThreshold)
+                                   (i32.gt_u (global.get $gcLive) (global.get $gcMinThreshold))))
   (i32.wrap_i64 (i64.sub (global.get $gcFreed) (local.get $before))))
