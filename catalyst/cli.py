@@ -29,10 +29,16 @@ def _vm(args):
         # catalyst.frontend.image_load with open_image(path, jit=, threshold=) -> VM
         try:
             from catalyst.frontend import image_load
+            from catalyst.frontend.image_format import ImageFormatError
         except ImportError:
             raise UsageError(f"--image {args.image}: running Squeak images is not supported yet "
                              "(try `catalyst image info PATH` to inspect one)") from None
-        return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
+        try:
+            return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
+        except OSError as e:
+            raise UsageError(f"--image {args.image}: {e.strerror or e}") from None
+        except ImageFormatError as e:
+            raise UsageError(f"--image {args.image}: not a usable image: {e}") from None
     return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
                       llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
 
@@ -139,7 +145,17 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands that live in other areas' modules: name -> module with add_parser(subparsers),
+# which registers the subcommand and sets `handler` in its defaults. Add a line to add one.
+# They are imported only when asked for (or for the help listing): some import heavy packages.
+EXTENSIONS = {
+    "compile": "catalyst.jit.cli",
+    "bench": "catalyst.bench.cli",
+    "image": "catalyst.frontend.image_cli",
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="catalyst", description="Catalyst Smalltalk VM")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("eval", help=COMMANDS["eval"][1])
@@ -153,26 +169,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image")
     p.add_argument("method", help="'Class>>selector' or 'Class class>>selector'")
     p.set_defaults(jit="off", threshold=None)
-    for name, register in _extensions():
+    for register in _extensions(_requested_command(argv)):
         register(sub)
     return ap
 
 
-def _extensions():
-    """Subcommands other modules add (compile, bench, image) when they are present."""
+def _requested_command(argv: list[str] | None) -> str | None:
+    args = sys.argv[1:] if argv is None else argv
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def _extensions(command: str | None = None):
+    """add_parser functions of the extension subcommands: only the requested one when it is an
+    extension, none for a built-in command, all of them otherwise (help, errors)."""
+    if command in COMMANDS:
+        names = []
+    elif command in EXTENSIONS:
+        names = [command]
+    else:
+        names = list(EXTENSIONS)
     out = []
-    for mod_name, name in (("catalyst.jit.cli", "compile"), ("catalyst.bench.cli", "bench"),
-                           ("catalyst.frontend.image_cli", "image")):
+    for name in names:
         try:
-            mod = __import__(mod_name, fromlist=["add_parser"])
+            mod = __import__(EXTENSIONS[name], fromlist=["add_parser"])
         except ImportError:
-            continue
-        out.append((name, mod.add_parser))
+            continue          # that area is not installed: its subcommand is simply absent
+        out.append(mod.add_parser)
     return out
 
 
 def main(argv=None) -> int:
-    ap = build_parser()
+    ap = build_parser(argv)
     args = ap.parse_args(argv)
     handler = COMMANDS[args.command][0] if args.command in COMMANDS else getattr(args, "handler", None)
     if handler is None:

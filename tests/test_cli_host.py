@@ -9,10 +9,17 @@ def run(*args, cwd=None):
                           text=True, timeout=120, cwd=cwd)
 
 
-def test_image_option_reports_not_supported_without_a_traceback():
+def test_image_option_reports_a_missing_file_without_a_traceback():
     r = run("eval", "--image", "/nonexistent/x.image", "3")
     assert r.returncode == 2
     assert "--image /nonexistent/x.image" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_image_option_reports_a_file_that_is_no_image(tmp_path):
+    bad = tmp_path / "bad.image"
+    bad.write_bytes(b"\0" * 200)
+    r = run("eval", "--image", str(bad), "3")
+    assert r.returncode == 2 and str(bad) in r.stderr and "Traceback" not in r.stderr
 
 
 def test_threshold_must_be_positive():
@@ -65,9 +72,9 @@ def test_class_side_disasm():
     assert r.returncode == 2 and "Nope" in r.stderr
 
 
-def test_disasm_refuses_an_image_for_now():
+def test_disasm_with_a_missing_image():
     r = run("disasm", "--image", "/nonexistent/x.image", "Object>>printString")
-    assert r.returncode == 2 and "not supported" in r.stderr
+    assert r.returncode == 2 and "/nonexistent/x.image" in r.stderr
 
 
 def test_unknown_command():

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from catalyst.vm import snapshot
 from catalyst.vm.core import Core, VMTrap
 from catalyst.vm.vm import VM, SmalltalkError
 
@@ -46,7 +47,7 @@ def test_a_damaged_snapshot_is_rebuilt(cache, damage):
     assert vm.eval("6 * 7") == "42"
     # rewritten (looked up again: the key changes if someone edits the sources meanwhile)
     newest = max(snapshots(cache), key=lambda p: p.stat().st_mtime)
-    assert len(newest.read_bytes()) > 1000 and VM._decode_snapshot(newest.read_bytes())
+    assert len(newest.read_bytes()) > 1000 and snapshot.decode(newest.read_bytes())
 
 
 def test_fresh_and_restored_images_agree(cache):

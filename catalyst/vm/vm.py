@@ -8,11 +8,7 @@ compiler and the core), so later starts are fast.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import struct
-import time
-import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -21,16 +17,13 @@ from catalyst.frontend.compiler import ClassScope, CompiledMethodSpec, compile_d
 from catalyst.frontend.errors import CompileError
 from catalyst.frontend.literals import (Binding, ByteArr, Char, LitArray, MethodClassBinding,
                                         Sym)
-from catalyst.vm import build
+from catalyst.vm import build, snapshot
 from catalyst.vm.core import Core, VMTrap
 from catalyst.vm.heap import HeapReader, tag_char, tag_int, untag_int
 
 HALT_REASONS = {1: "unhandled error", 2: "quit", 3: "out of memory", 4: "stack overflow",
                 5: "message not understood by the VM (no doesNotUnderstand:) or bad method",
                 6: "non-local return to a dead context"}
-SNAPSHOT_GLOBALS = ("heap_end", "last_hash", "nil", "false", "true", "special_objects",
-                    "info_next", "info_free", "free_large", "gc_threshold", "allocated_since_gc",
-                    "handle_next", "heap_limit")
 
 
 class SmalltalkError(Exception):
@@ -48,10 +41,6 @@ def read_source(path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
-
-
-class SnapshotError(Exception):
-    """A cached snapshot file cannot be used (truncated, corrupt, written by another layout)."""
 
 
 class VM:
@@ -116,18 +105,20 @@ class VM:
         # Rehash before the doIts too: otherwise `Smalltalk at: #Processor put: ...` misses the
         # builder's association (the one special object 3 holds) and adds a second one.
         self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
-        self._forget_caches()
+        self.forget_caches()
         for d in b.doits:
             self.evaluate(d.source, filename=d.filename, line=d.line)
         self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
-        self._forget_caches()
+        self.forget_caches()
         proc = self.smalltalk_assoc("Processor")
         if proc is not None and proc != self.special(3):
             raise RuntimeError("bootstrap: special object 3 is not Smalltalk's Processor association")
 
-    def _forget_caches(self):
-        """Drop the host's caches of globals and symbols (after code that may rebuild the
-        dictionaries behind them); they are refilled from the heap on demand."""
+    def forget_caches(self):
+        """Drop the host's caches of globals, symbols and class layout (after code that may
+        rebuild the dictionaries behind them, or after loading another heap into the core);
+        they are refilled from the heap on demand."""
+        self.__dict__.pop("_class_slots", None)
         self._globals.clear()
         self._globals_sig = b""
         self._symbols = {}
@@ -142,7 +133,7 @@ class VM:
                     h.update(p.name.encode())
                     h.update(p.read_bytes())
         # the host's own layout code shapes the snapshot too
-        for mod in ("vm.py", "heap.py"):
+        for mod in ("vm.py", "heap.py", "snapshot.py"):
             h.update((Path(__file__).parent / mod).read_bytes())
         return h.hexdigest()[:24]
 
@@ -150,59 +141,10 @@ class VM:
         return build.cache_dir() / f"kernel-{self._cache_key()}.snap"
 
     def _save_snapshot(self):
-        core = self.core
-        end = core.global_value("heap_end")
-        data = zlib.compress(core.read_bytes(0, end), 1)
-        meta = {g: core.global_value(g) for g in SNAPSHOT_GLOBALS}
-        head = json.dumps(meta).encode()
-        path = self._snapshot_path()
-        # a per-process temporary name: concurrent first starts must not interleave their writes
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        try:
-            tmp.write_bytes(struct.pack("<I", len(head)) + head + data)
-            tmp.replace(path)
-        except OSError:       # a read-only or full cache only costs the next start a rebuild
-            tmp.unlink(missing_ok=True)
+        snapshot.save(self.core, self._snapshot_path())
 
     def _restore_snapshot(self) -> bool:
-        """Load the cached kernel heap; False (and the bad file removed) when there is none or
-        it cannot be used, so the caller builds the image afresh."""
-        path = self._snapshot_path()
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return False
-        try:
-            meta, data = self._decode_snapshot(raw)
-        except SnapshotError:
-            path.unlink(missing_ok=True)
-            return False
-        core = self.core
-        need = (len(data) + (16 << 20)) // 65536 + 1
-        have = core.memory.size(core.store)
-        if need > have:
-            core.memory.grow(core.store, need - have)
-        core.write_bytes(0, data)
-        for g, v in meta.items():
-            if g != "heap_limit":
-                core.set_global(g, v)
-        return True
-
-    @staticmethod
-    def _decode_snapshot(raw: bytes) -> tuple[dict, bytes]:
-        """(globals, memory bytes) of a snapshot file, checked for consistency."""
-        try:
-            n = struct.unpack_from("<I", raw)[0]
-            meta = json.loads(raw[4:4 + n])
-            data = zlib.decompress(raw[4 + n:])
-        except (struct.error, ValueError, zlib.error) as e:
-            raise SnapshotError(f"unreadable snapshot: {e}") from None
-        if not isinstance(meta, dict) or set(meta) != set(SNAPSHOT_GLOBALS) or \
-                not all(isinstance(v, int) for v in meta.values()):
-            raise SnapshotError("snapshot globals do not match this host")
-        if len(data) != meta["heap_end"]:
-            raise SnapshotError(f"snapshot holds {len(data)} bytes, its heap ends at {meta['heap_end']}")
-        return meta, data
+        return snapshot.restore(self.core, self._snapshot_path())
 
     # --- globals and classes ----------------------------------------------------------------
     def special(self, i: int) -> int:
