@@ -520,7 +520,15 @@ class VM:
         self.file_in_text(read_source(path), str(path))
 
     def file_in_text(self, text: str, filename: str = "<input>") -> None:
-        """File in chunk-format source: class definitions, methods and doIts, in order."""
+        """File in chunk-format source: class definitions, methods and doIts, in order.
+
+        Everything goes through Smalltalk code of the kernel rather than host-written objects:
+        a class definition runs the kernel's `subclass:instanceVariableNames:...` message
+        (which allocates the class and its metaclass with the core's allocator and enters them
+        in Smalltalk); a method is compiled here, made in the live heap, and installed with
+        `addSelector:withMethod:` (which flushes the method caches). Weak classes are filed in
+        as plain pointer classes (the kernel has no `weakSubclass:` yet). Each chunk is
+        complete before the next starts, so an error leaves the earlier chunks in place."""
         for item in read_chunks(text, filename):
             if isinstance(item, ClassDef):
                 kind = {"variableSubclass": "variableSubclass:",
