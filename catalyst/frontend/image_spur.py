@@ -94,7 +94,7 @@ def read_spur(path: str, raw: bytes, header: ImageHeader) -> Image:
         first = r.start + 2
         if r.fmt <= 5:
             o.slots = [ref(words[first + k], body + 4 * k) for k in range(r.nslots)]
-        elif r.fmt in (6, 7, 8, 9):
+        elif r.fmt in (6, 7, 8, 9, 11):
             raise ImageFormatError(f"object format {r.fmt} is not valid in a 32-bit Spur image", r.offset)
         elif r.fmt < 16:
             size = 4 * r.nslots - (2 * (r.fmt & 1) if r.fmt >= 12 else 0)

@@ -1,0 +1,307 @@
+"""Conversion of a read image (image_model) into Catalyst's object memory (wat/ABI.md) through
+catalyst.vm.heap.HeapWriter.
+
+Everything is built in the writer's buffer first and checked; only `Converted.install()` copies
+it into the core, so a conversion that fails leaves the VM untouched.
+
+What changes on the way:
+  * class indices: Spur images keep theirs (a class's identity hash is already its index);
+    pre-Spur classes get SmallInteger 1, Character 2 (3 aliases SmallInteger) and 16.. for the
+    others; every class's identity hash becomes its index (ABI section 2). A class that has no
+    index in a Spur image gets a fresh one.
+  * class format words become Spur's encoding `(instSpec << 16) | instSize` (ABI section 4).
+  * pre-Spur Characters (objects holding their value) are replaced by immediate Characters in
+    every slot that refers to them, and are not copied.
+  * Floats are stored as native little-endian doubles (the reader already put them in that
+    order).
+  * CompiledMethods: pre-Spur headers move to the Spur layout (numLiterals in the low 15 bits,
+    the primitive index into a leading `139 lo hi` callPrimitive bytecode); quick methods
+    (primitives 256-519) get the equivalent bytecodes instead; every method's trailer becomes
+    the 1-byte empty trailer 0. Because the primitive bytecode is inserted in front, stored pcs
+    of such methods (MethodContext pc; BlockContext pc and startpc, found through the home
+    context) move by 3; jumps are relative, so the bytecodes themselves do not change.
+  * the special objects Array gets at least 60 slots, and a Squeak 2.x image's slots 34-37
+    (context prototypes) move to the indices ABI.md section 6 gives them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalyst.frontend.image_classes import Classes
+from catalyst.frontend.image_format import ImageFormatError
+from catalyst.frontend.image_methods import (QUICK_FIRST, QUICK_LAST, TrailerError,
+                                             method_bytecodes, method_header,
+                                             quick_method_bytecodes)
+from catalyst.frontend.image_model import (FMT_BYTES, FMT_METHOD, Image, ImmChar, ImmInt,
+                                           is_method, is_pointers)
+
+SMALLINTEGER_INDEX, CHARACTER_INDEX, SMALLINTEGER_ALIAS = 1, 2, 3
+FIRST_FREE_INDEX = 16
+CLASS_TABLE_SIZE = 16384
+SPECIALS_MIN_SIZE = 60
+IMMEDIATE_SPEC = 7          # Spur instSpec of SmallInteger and Character
+PRIMITIVE_BYTES = 3         # 139 lo hi
+S_SMALLINTEGER, S_METHOD_CONTEXT, S_BLOCK_CONTEXT, S_CHARACTER = 5, 10, 11, 19
+
+
+@dataclass
+class Converted:
+    """The result of a conversion, not yet in the core until install()."""
+    img: Image
+    writer: object
+    oop_of: dict = field(default_factory=dict)          # object number -> new oop
+    class_index: dict = field(default_factory=dict)     # class object number -> class index
+    class_table: dict = field(default_factory=dict)     # class index -> new class oop
+    specials: int = 0
+    pc_shifted: int = 0                                 # context pcs moved by 3
+    characters_replaced: int = 0
+    methods_converted: int = 0
+
+    def value_of(self, ref) -> int:
+        """The new oop (or immediate) for a reference of the read image."""
+        return _encode(ref, self.oop_of, self._chars)
+
+    def install(self) -> None:
+        w = self.writer
+        nil, false, true = (self.oop_of[self.img.special(i)] for i in range(3))
+        w.finish(nil, false, true, self.specials, self.class_table)
+
+    _chars: dict = field(default_factory=dict, repr=False)   # pre-Spur Character -> code
+
+
+def _tag_int(n: int) -> int:
+    return ((n << 1) | 1) & 0xFFFFFFFF
+
+
+def _encode(ref, oop_of: dict, chars: dict) -> int:
+    if type(ref) is int:
+        c = chars.get(ref)
+        if c is not None:
+            return (c << 2) | 2
+        return oop_of[ref]
+    if isinstance(ref, ImmInt):
+        return _tag_int(ref.value)
+    if isinstance(ref, ImmChar):
+        return (ref.code << 2) | 2
+    raise TypeError(f"not a reference: {ref!r}")
+
+
+def convert(img: Image, writer) -> Converted:
+    """Lay out every object of img in writer's buffer (nothing is written to the core)."""
+    classes = Classes(img)
+    out = Converted(img, writer)
+    _assign_class_indices(img, classes, out)
+    out._chars = _pre_spur_characters(img) if not img.spur else {}
+    out.characters_replaced = len(out._chars)
+    methods = {}            # object number -> (new header value, code bytes, pc shift)
+    for o in img.objects:
+        if is_method(o.fmt):
+            methods[o.index] = _convert_method(img, o.index)
+    out.methods_converted = len(methods)
+
+    order = [img.special(0), img.special(1), img.special(2)]
+    if any(type(x) is not int for x in order):
+        raise ImageFormatError("nil, false and true must be objects")
+    first = set(order)
+    order += [o.index for o in img.objects if o.index not in first and o.index not in out._chars]
+    # pass 1: allocate
+    for i in order:
+        o = img.objects[i]
+        cls = out.class_index.get(o.class_ref)
+        if cls is None:
+            raise ImageFormatError(f"the class of {o!r} is not a class", o.offset)
+        hash_ = out.class_index.get(i) or (o.hash & 0x3FFFFF) or None
+        if is_pointers(o.fmt):
+            n = len(o.slots)
+            if i == img.specials:
+                n = max(n, SPECIALS_MIN_SIZE)
+            out.oop_of[i] = writer.alloc(cls, o.fmt, n, hash_)
+        elif is_method(o.fmt):
+            _, code, _ = methods[i]
+            size = 4 * len(o.slots) + len(code)
+            slots = (size + 3) // 4
+            oop = writer.alloc(cls, FMT_METHOD + (4 * slots - size), slots, hash_)
+            writer.buf[oop - writer.base + 8 + 4 * len(o.slots):
+                       oop - writer.base + 8 + size] = code
+            out.oop_of[i] = oop
+        elif o.fmt >= FMT_BYTES:
+            n = len(o.data)
+            slots = (n + 3) // 4
+            oop = writer.alloc(cls, FMT_BYTES + (4 * slots - n), slots, hash_)
+            writer.buf[oop - writer.base + 8: oop - writer.base + 8 + n] = o.data
+            out.oop_of[i] = oop
+        else:   # 32-bit words (Floats: already native doubles) and 16-bit objects
+            slots = (len(o.data) + 3) // 4
+            oop = writer.alloc(cls, o.fmt, slots, hash_)
+            writer.buf[oop - writer.base + 8: oop - writer.base + 8 + len(o.data)] = o.data
+            out.oop_of[i] = oop
+    # pass 2: slots
+    oop_of, chars = out.oop_of, out._chars
+    for i in order:
+        o = img.objects[i]
+        oop = oop_of[i]
+        values = [_encode(v, oop_of, chars) for v in o.slots]
+        if is_method(o.fmt):
+            values[0] = _tag_int(methods[i][0])
+        elif i in out.class_index and len(values) > 2 and not img.spur:
+            values[2] = _tag_int(_spur_format(img, classes, i))
+        for k, v in enumerate(values):
+            writer.set_slot(oop, k, v)
+        if i == img.specials:
+            for k in range(len(values), SPECIALS_MIN_SIZE):
+                writer.set_slot(oop, k, oop_of[img.nil])
+    out.specials = oop_of[img.specials]
+    _finish_class_table(out)
+    _fix_context_pcs(img, out, methods)
+    _fix_specials(img, classes, out)
+    return out
+
+
+# --- classes --------------------------------------------------------------------------------
+def _assign_class_indices(img: Image, classes: Classes, out: Converted) -> None:
+    behaviors = sorted(classes.all_behaviors)
+    used = set()
+    if img.spur:
+        by_class = {}
+        for idx, c in sorted(img.class_table.items()):
+            if idx >= FIRST_FREE_INDEX or idx in (SMALLINTEGER_INDEX, CHARACTER_INDEX):
+                by_class.setdefault(c, []).append(idx)
+        for c in behaviors:
+            idxs = by_class.get(c, [])
+            h = img.objects[c].hash
+            if h in idxs:
+                out.class_index[c] = h
+            elif idxs:
+                out.class_index[c] = idxs[0]
+    else:
+        out.class_index[img.special(S_SMALLINTEGER)] = SMALLINTEGER_INDEX
+        out.class_index[img.special(S_CHARACTER)] = CHARACTER_INDEX
+    used = set(out.class_index.values()) | {0, SMALLINTEGER_ALIAS}
+    nxt = FIRST_FREE_INDEX
+    for c in behaviors:
+        if c in out.class_index:
+            continue
+        while nxt in used:
+            nxt += 1
+        if nxt >= CLASS_TABLE_SIZE:
+            raise ImageFormatError(f"more than {CLASS_TABLE_SIZE} classes")
+        out.class_index[c] = nxt
+        used.add(nxt)
+    si = img.special(S_SMALLINTEGER)
+    if out.class_index.get(si) != SMALLINTEGER_INDEX or \
+            out.class_index.get(img.special(S_CHARACTER)) != CHARACTER_INDEX:
+        raise ImageFormatError("SmallInteger and Character must have class indices 1 and 2")
+
+
+def _finish_class_table(out: Converted) -> None:
+    out.class_table = {idx: out.oop_of[c] for c, idx in out.class_index.items()}
+    out.class_table[SMALLINTEGER_ALIAS] = out.class_table[SMALLINTEGER_INDEX]
+
+
+def _spur_format(img: Image, classes: Classes, cls: int) -> int:
+    """A pre-Spur class's format word in Spur's encoding (SmallInteger and Character become
+    immediate classes)."""
+    if cls in (img.special(S_SMALLINTEGER), img.special(S_CHARACTER)):
+        return IMMEDIATE_SPEC << 16
+    spec, size = classes.instance_format(cls)
+    if spec < 0:
+        raise ImageFormatError(f"class {classes.name(cls)} has an unknown instance format",
+                               img.objects[cls].offset)
+    return (spec << 16) | size
+
+
+def _pre_spur_characters(img: Image) -> dict:
+    """Character object number -> its code point (the object's value slot)."""
+    cc = img.special(S_CHARACTER)
+    out = {}
+    for o in img.objects:
+        if o.class_ref == cc:
+            if not o.slots or not isinstance(o.slots[0], ImmInt) or not 0 <= o.slots[0].value < 1 << 30:
+                raise ImageFormatError("a Character without a SmallInteger value", o.offset)
+            out[o.index] = o.slots[0].value
+    return out
+
+
+# --- methods -----------------------------------------------------------------------------
+def _convert_method(img: Image, m: int) -> tuple[int, bytes, int]:
+    """(new header value, bytes after the literals, pc shift) of a method."""
+    o = img.objects[m]
+    h = method_header(img, m)
+    try:
+        code = method_bytecodes(img, m)
+    except TrailerError as e:
+        raise ImageFormatError(f"CompiledMethod: {e}", o.offset) from None
+    if img.spur:
+        return o.slots[0].value, code + b"\x00", 0
+    prim, shift = h.primitive, 0
+    if QUICK_FIRST <= prim <= QUICK_LAST:
+        if not code:
+            code = quick_method_bytecodes(prim)
+        prim = 0
+    if prim:
+        code = bytes([139, prim & 0xFF, prim >> 8]) + code
+        shift = PRIMITIVE_BYTES
+    header = (h.num_literals | ((1 if prim else 0) << 16) | (int(h.large_frame) << 17) |
+              (h.num_temps << 18) | (h.num_args << 24))
+    return header, code + b"\x00", shift
+
+
+def _fix_context_pcs(img: Image, out: Converted, methods: dict) -> None:
+    """Move stored pcs of methods that got a callPrimitive prefix (pre-Spur images only)."""
+    if img.spur:
+        return
+    w = out.writer
+    mctx, bctx = img.special(S_METHOD_CONTEXT), img.special(S_BLOCK_CONTEXT)
+
+    def shift_of(method_ref):
+        return methods[method_ref][2] if type(method_ref) is int and method_ref in methods else 0
+
+    for o in img.objects:
+        if o.class_ref == mctx and len(o.slots) > 3:
+            fields = (1,)
+            shift = shift_of(o.slots[3])
+        elif o.class_ref == bctx and len(o.slots) > 5:
+            fields = (1, 4)
+            home = o.slots[5]
+            shift = shift_of(img.objects[home].slots[3]) if (
+                type(home) is int and img.objects[home].class_ref == mctx and
+                len(img.objects[home].slots) > 3) else 0
+        else:
+            continue
+        if not shift:
+            continue
+        for k in fields:
+            v = o.slots[k]
+            if isinstance(v, ImmInt):
+                w.set_slot(out.oop_of[o.index], k, _tag_int(v.value + shift))
+                out.pc_shifted += 1
+
+
+# --- special objects -----------------------------------------------------------------------
+def _fix_specials(img: Image, classes: Classes, out: Converted) -> None:
+    """Squeak 2.x keeps context prototypes at 34-37 where later images (and ABI.md) have
+    #cannotInterpret: (34), the MethodContext prototype (35), BlockClosure (36) and the
+    BlockContext prototype (37); also fill the selectors of 48-50 when the image has them."""
+    w, nil = out.writer, out.oop_of[img.nil]
+    so = img.objects[img.specials].slots
+    mctx = img.special(S_METHOD_CONTEXT)
+    old = len(so) > 37 and type(so[34]) is int and img.objects[so[34]].class_ref == mctx
+    symbols = None
+
+    def symbol(name):
+        nonlocal symbols
+        if symbols is None:
+            symbols = {img.text(s): s for s in classes.symbols()}
+        s = symbols.get(name)
+        return nil if s is None else out.oop_of[s]
+
+    if old:
+        w.set_slot(out.specials, 35, out.value_of(so[34]))
+        w.set_slot(out.specials, 37, out.value_of(so[36]))
+        w.set_slot(out.specials, 36, nil)
+        w.set_slot(out.specials, 34, symbol("cannotInterpret:"))
+    for k, name in ((48, "aboutToReturn:through:"), (49, "run:with:in:"),
+                    (50, "attemptToAssign:withIndex:")):
+        if k >= len(so) or so[k] == img.nil:
+            w.set_slot(out.specials, k, symbol(name))
+
