@@ -269,7 +269,13 @@ class VM:
         rcv = self.nil if receiver is None else receiver
         cls = self.heap.class_of(rcv)
         spec = compile_doit(source, self.class_scope(cls), filename, line - 1)
-        meth = self.method_object(spec, cls)
+        # making the method's literals allocates: keep a heap receiver alive meanwhile
+        h = self.core.call("handle_new", rcv) if not rcv & 3 else None
+        try:
+            meth = self.method_object(spec, cls)
+        finally:
+            if h is not None:
+                self.core.call("handle_free", h)
         return self.run_method(rcv, meth)
 
     def run_method(self, receiver: int, method: int) -> int:
