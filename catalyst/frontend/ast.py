@@ -64,3 +64,20 @@ class Method(Node):
         self.error_temp: str | None = None
         self.pragmas: list = []
         self.is_doit = False
+
+
+def children(n) -> list:
+    """The sub-nodes of n, in evaluation order (used by analyses that walk the tree)."""
+    if isinstance(n, Assign):
+        return [n.var, n.value]
+    if isinstance(n, Return):
+        return [n.value]
+    if isinstance(n, Send):
+        return [n.receiver, *n.args]
+    if isinstance(n, Cascade):
+        return [n.receiver, *n.parts]
+    if isinstance(n, (Block, Method)):
+        return list(n.body)
+    if isinstance(n, Brace):
+        return list(n.elements)
+    return []

@@ -12,6 +12,10 @@ from catalyst.frontend.lexer import Token, tokenize
 from catalyst.frontend.literals import ByteArr, Char, LitArray, Sym
 
 
+class Ident(str):
+    """A bare identifier among pragma arguments (`error: ec`)."""
+
+
 class Parser:
     def __init__(self, source: str, filename: str = "<input>", line_offset: int = 0):
         self.src = source
@@ -87,7 +91,7 @@ class Parser:
                 self.pragma(m)
                 continue
             if self.tok.kind == "|" and not m.temps_declared:
-                m.temps = self.temporaries()
+                m.temps.extend(self.temporaries())
                 m.temps_declared = True
                 continue
             if self.tok.kind == "binary" and self.tok.value == "||":   # empty temps
@@ -121,17 +125,27 @@ class Parser:
             raise self.error("'>' expected to close the pragma")
         self.advance()
         if sel in ("primitive:", "primitive:error:"):
-            if not isinstance(args[0], int):
-                raise self.error("primitive number expected", lt)
+            if type(args[0]) is not int or not 0 < args[0] < 65536:
+                raise self.error("primitive number (1-65535) expected", lt)
             m.primitive = args[0]
             if sel == "primitive:error:":
-                m.error_temp = args[1] if isinstance(args[1], str) else str(args[1])
+                self.error_temp(m, args[1], lt)
         elif sel in ("primitive:module:", "primitive:module:error:"):
             m.primitive = 117
+            if not (type(args[0]) is str and type(args[1]) is str):
+                raise self.error("primitive name and module must be strings", lt)
             m.named_primitive = (args[1], args[0])
             if sel.endswith("error:"):
-                m.error_temp = str(args[2])
+                self.error_temp(m, args[2], lt)
         m.pragmas.append((sel, args))
+
+    def error_temp(self, m: ast.Method, name, tok: Token):
+        """`error: ec` declares ec as a temporary (where the pragma stands among the temps)."""
+        if not isinstance(name, Ident):
+            raise self.error("a temporary name is expected after error:", tok)
+        m.error_temp = name
+        if name not in m.temps:
+            m.temps.append(name)
 
     def pragma_arg(self):
         t = self.tok
@@ -141,7 +155,7 @@ class Parser:
             self.advance()
             return -self.advance().value
         if t.kind == "ident":
-            return self.advance().value
+            return Ident(self.advance().value)
         if t.kind == "symbol":
             return Sym(self.advance().value)
         return self.literal()
@@ -175,59 +189,69 @@ class Parser:
         return self.cascade(self.messages(recv))
 
     def cascade(self, expr):
+        """`r m1; m2; m3`: every part is one message sent to r (Squeak's grammar)."""
         if self.tok.kind != ";":
             return expr
         if not isinstance(expr, ast.Send):
             raise self.error("cascade must follow a message send")
         receiver = expr.receiver
-        first = self.node(ast.CascadeReceiver, self.tok)
-        expr.receiver = first      # every part is sent to the shared receiver
+        if isinstance(receiver, ast.Var) and receiver.name == "super":
+            raise self.error("cannot cascade messages to super")
+        expr.receiver = self.node(ast.CascadeReceiver, self.tok)
+        expr.in_cascade = True
         parts = [expr]
         while self.tok.kind == ";":
             t = self.advance()
             if self.tok.kind not in ("ident", "binary", "keyword", "|"):
                 raise self.error("message expected after ';'")
-            probe = self.node(ast.CascadeReceiver, t)
-            msg = self.messages(probe, one=True)
-            parts.append(msg)
+            part = self.one_message(self.node(ast.CascadeReceiver, t))
+            part.in_cascade = True
+            parts.append(part)
         c = ast.Cascade(receiver, parts)
         c.pos = expr.pos
         return c
 
-    def messages(self, recv, one: bool = False):
-        # unary*, binary*, keyword?
+    def unary_chain(self, recv):
         while self.tok.kind == "ident":
             t = self.advance()
             recv = self.node(ast.Send, t, recv, t.value, [])
-            if one:
-                return self.messages(recv)
-        while self.tok.kind in ("binary", "|") and not (self.tok.kind == "binary" and self.tok.value in ("<",) and False):
+        return recv
+
+    def binary_arg(self):
+        """The argument of a binary message: a primary and its unary messages."""
+        return self.unary_chain(self.primary())
+
+    def keyword_arg(self):
+        """The argument of a keyword message: a primary, its unary then binary messages."""
+        arg = self.binary_arg()
+        while self.tok.kind in ("binary", "|"):
+            u = self.advance()
+            arg = self.node(ast.Send, u, arg, u.value, [self.binary_arg()])
+        return arg
+
+    def one_message(self, recv):
+        """Exactly one unary, binary or keyword message sent to recv (a cascade part)."""
+        t = self.tok
+        if t.kind == "ident":
+            self.advance()
+            return self.node(ast.Send, t, recv, t.value, [])
+        if t.kind in ("binary", "|"):
+            self.advance()
+            return self.node(ast.Send, t, recv, t.value, [self.binary_arg()])
+        parts, args = [], []
+        while self.tok.kind == "keyword":
+            parts.append(self.advance().value)
+            args.append(self.keyword_arg())
+        return self.node(ast.Send, t, recv, "".join(parts), args)
+
+    def messages(self, recv):
+        """unary* binary* keyword? sent in turn to recv."""
+        recv = self.unary_chain(recv)
+        while self.tok.kind in ("binary", "|"):
             t = self.advance()
-            arg = self.primary()
-            while self.tok.kind == "ident":
-                u = self.advance()
-                arg = self.node(ast.Send, u, arg, u.value, [])
-            recv = self.node(ast.Send, t, recv, t.value, [arg])
-            if one:
-                return self.messages(recv)
+            recv = self.node(ast.Send, t, recv, t.value, [self.binary_arg()])
         if self.tok.kind == "keyword":
-            t = self.tok
-            parts, args = [], []
-            while self.tok.kind == "keyword":
-                parts.append(self.advance().value)
-                arg = self.primary()
-                while self.tok.kind == "ident":
-                    u = self.advance()
-                    arg = self.node(ast.Send, u, arg, u.value, [])
-                while self.tok.kind in ("binary", "|"):
-                    u = self.advance()
-                    a2 = self.primary()
-                    while self.tok.kind == "ident":
-                        v = self.advance()
-                        a2 = self.node(ast.Send, v, a2, v.value, [])
-                    arg = self.node(ast.Send, u, arg, u.value, [a2])
-                args.append(arg)
-            recv = self.node(ast.Send, t, recv, "".join(parts), args)
+            recv = self.one_message(recv)
         return recv
 
     def primary(self):
