@@ -95,8 +95,9 @@ def _finish(vm, args, code: int) -> int:
 def cmd_eval(args) -> int:
     from catalyst.vm.core import VMTrap
     from catalyst.vm.vm import SmalltalkError
-    vm = _vm(args)
+    vm = None
     try:
+        vm = _vm(args)
         print(vm.eval(args.expr))
         code = 0
     except (SmalltalkError, CompileError, VMTrap) as e:
@@ -115,8 +116,9 @@ def cmd_run(args) -> int:
             texts.append((path, read_source(path)))
         except OSError as e:
             raise UsageError(f"{path}: {e.strerror}") from None
-    vm = _vm(args)
+    vm = None
     try:
+        vm = _vm(args)
         for path, text in texts:
             vm.file_in_text(text, path)
         if args.expr:
@@ -129,12 +131,15 @@ def cmd_run(args) -> int:
 
 def cmd_disasm(args) -> int:
     from catalyst.frontend.disasm import disassemble_method
-    vm = _vm(args)
+    from catalyst.vm.core import VMTrap
+    from catalyst.vm.vm import SmalltalkError
     try:
-        print(disassemble_method(vm, args.method))
+        print(disassemble_method(_vm(args), args.method))
     except KeyError as e:
         print(f"catalyst disasm: {e.args[0]}", file=sys.stderr)
         return 2
+    except (SmalltalkError, CompileError, VMTrap) as e:
+        return _report_error(e)
     return 0
 
 

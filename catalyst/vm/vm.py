@@ -104,15 +104,24 @@ class VM:
         # The builder placed Smalltalk's associations and the symbols with its own hashing.
         # Rehash before the doIts too: otherwise `Smalltalk at: #Processor put: ...` misses the
         # builder's association (the one special object 3 holds) and adds a second one.
-        self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
+        self._bootstrap_step("Smalltalk rehash. Symbol rehash", "<bootstrap>", 1)
         self.forget_caches()
         for d in b.doits:
-            self.evaluate(d.source, filename=d.filename, line=d.line)
-        self.evaluate("Smalltalk rehash. Symbol rehash", filename="<bootstrap>")
+            self._bootstrap_step(d.source, d.filename, d.line)
+        self._bootstrap_step("Smalltalk rehash. Symbol rehash", "<bootstrap>", 1)
         self.forget_caches()
         proc = self.smalltalk_assoc("Processor")
         if proc is not None and proc != self.special(3):
             raise RuntimeError("bootstrap: special object 3 is not Smalltalk's Processor association")
+
+    def _bootstrap_step(self, source: str, filename: str, line: int) -> None:
+        """Run one doIt of the image build; a failure names the doIt (no snapshot is saved)."""
+        try:
+            self.evaluate(source, filename=filename, line=line)
+        except SmalltalkError as e:
+            first = source.strip().splitlines()[0][:60] if source.strip() else ""
+            raise SmalltalkError(f"building the kernel image failed at {filename}:{line} "
+                                 f"({first}): {e.text}", e.stack, e.code) from None
 
     def forget_caches(self):
         """Drop the host's caches of globals, symbols and class layout (after code that may
