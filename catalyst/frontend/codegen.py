@@ -27,15 +27,16 @@ from catalyst.frontend.literals import Binding, LitArray, MethodClassBinding, Sy
 from catalyst.frontend.scopes import Analysis, Scope, TempVar, Vector, assign_slots, \
     collect_references
 
-CONTEXT_CLASSES = {"MethodContext", "BlockContext", "ContextPart", "Context"}
-
-
 class CodeGenerator:
-    def __init__(self, method: ast.Method, cls, errors):
+    def __init__(self, method: ast.Method, cls, errors, optimized_selectors: bool = False):
         self.m, self.cls, self.errors = method, cls, errors
         self.literals: list = []
         self.literal_index: dict = {}
-        self.em = Emitter(long_ivar_access=cls.name in CONTEXT_CLASSES)
+        self.em = Emitter()
+        # Squeak 5+ also lists the selectors it inlined (ifTrue:, to:do:...) after the other
+        # literals, so that "senders of" finds them; off by default (Catalyst's literal layout)
+        self.note_optimized = optimized_selectors
+        self.optimized: list[str] = []
 
     # --- entry point ------------------------------------------------------------------
     def generate(self):
@@ -62,6 +63,8 @@ class CodeGenerator:
         else:
             self.method_body(body)
         code = em.assemble()
+        for sel in self.optimized:
+            self.lit(Sym(sel))
         self.literals.append(Sym(m.selector))
         self.literals.append(MethodClassBinding())
         num_temps = len(root.args) + len(root.slots)
@@ -239,6 +242,8 @@ class CodeGenerator:
     def send(self, n: ast.Send, for_value: bool):
         plan = plan_for(n)
         if plan is not None:
+            if self.note_optimized and n.selector not in self.optimized:
+                self.optimized.append(n.selector)
             depth = self.em.depth
             getattr(self, "inline_" + plan.kind)(plan, n, for_value)
             self.em.depth = depth + (1 if for_value else 0)

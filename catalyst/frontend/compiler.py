@@ -86,13 +86,14 @@ class Resolver:
 
 
 def _compile(source: str, cls: ClassScope, filename: str, line_offset: int,
-             doit: bool) -> CompiledMethodSpec:
+             doit: bool, optimized_selectors: bool = False) -> CompiledMethodSpec:
     cls = cls or ClassScope()
     parse = parse_doit if doit else parse_method
     method = parse(source, filename, line_offset)
     resolver = Resolver(source, cls, filename, line_offset, doit)
     try:
-        code, literals, num_temps, depth = CodeGenerator(method, cls, resolver).generate()
+        code, literals, num_temps, depth = CodeGenerator(method, cls, resolver,
+                                                         optimized_selectors).generate()
     except EncodingError as e:
         raise resolver.error(f"method too large: {e}", method) from None
     nargs = len(method.args)
@@ -110,12 +111,14 @@ def _compile(source: str, cls: ClassScope, filename: str, line_offset: int,
 
 
 def compile_method(source: str, cls: ClassScope | None = None, filename: str = "<input>",
-                   line_offset: int = 0) -> CompiledMethodSpec:
-    """Compile a method definition (`selector args <pragmas> | temps | statements`)."""
-    return _compile(source, cls, filename, line_offset, doit=False)
+                   line_offset: int = 0, optimized_selectors: bool = False) -> CompiledMethodSpec:
+    """Compile a method definition (`selector args <pragmas> | temps | statements`).
+
+    optimized_selectors: also list the inlined selectors before the selector, as Squeak 5+."""
+    return _compile(source, cls, filename, line_offset, False, optimized_selectors)
 
 
 def compile_doit(source: str, cls: ClassScope | None = None, filename: str = "<doit>",
-                 line_offset: int = 0) -> CompiledMethodSpec:
+                 line_offset: int = 0, optimized_selectors: bool = False) -> CompiledMethodSpec:
     """Compile an expression (temporaries allowed) as a method `DoIt` answering its value."""
-    return _compile(source, cls, filename, line_offset, doit=True)
+    return _compile(source, cls, filename, line_offset, True, optimized_selectors)

@@ -40,11 +40,10 @@ class ClosureHead:
 
 
 class Emitter:
-    def __init__(self, long_ivar_access: bool = False):
+    def __init__(self):
         self.items: list = []
         self.depth = 0
         self.max_depth = 0
-        self.long_ivars = long_ivar_access   # contexts: Squeak uses long forms only
         self._pos: list[int] = []
 
     # --- bookkeeping ------------------------------------------------------------------
@@ -84,7 +83,7 @@ class Emitter:
             self.byte(130 if pop else 129, 0x40 | i, effect=-1 if pop else 0)
 
     def push_ivar(self, i: int):
-        if i <= 15 and not self.long_ivars:
+        if i <= 15:
             self.byte(i, effect=1)
         elif i <= 63:
             self.byte(128, i, effect=1)
@@ -93,7 +92,7 @@ class Emitter:
             self.byte(132, 2 << 5, i, effect=1)
 
     def store_ivar(self, i: int, pop: bool):
-        if pop and i <= 7 and not self.long_ivars:
+        if pop and i <= 7:
             self.byte(96 + i, effect=-1)
         elif i <= 63:
             self.byte(130 if pop else 129, i, effect=-1 if pop else 0)
