@@ -1,20 +1,25 @@
 """File-in of Squeak chunk-format source (`.st` file-outs).
 
-A file is a sequence of chunks ended by `!` (a doubled `!!` stands for one `!` inside a chunk).
-A chunk that is empty starts a method section: the next chunk, `Foo methodsFor: 'cat'` (or
-`Foo class methodsFor: 'cat'`), names the class, and the chunks after it are method sources
-until an empty chunk. Other chunks are class definitions (`... subclass: #Foo instanceVariableNames:
-... category: ...`, the variable/variableByte/variableWord/weak variants and the `package:` form),
-class-side instance variable definitions (`Foo class instanceVariableNames: '...'`), or doIts.
+A file is a sequence of chunks, each ended by `!`; a doubled `!!` stands for one `!` inside a
+chunk. A chunk that is empty (only blanks) before `Foo methodsFor: 'cat'` (or `Foo class
+methodsFor: 'cat'`, optionally with `stamp: '...'`) opens a method section: the following chunks
+are method sources, up to an empty chunk. Every other chunk is parsed as a Smalltalk expression:
+class definitions (`Super subclass: #Foo instanceVariableNames: '...' classVariableNames: '...'
+poolDictionaries: '...' category: '...'`, the `package:` form, and the variable / variableByte /
+variableWord / weak variants), class-side instance variables (`Foo class instanceVariableNames:
+'...'`), and anything else is a doIt.
 
-`read_chunks(text, filename)` answers the items in order, each carrying its line number.
+`read_chunks(text, filename)` answers the items in order; each carries the file name and the line
+where its text starts, so compile errors point into the file.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from catalyst.frontend import ast
 from catalyst.frontend.errors import CompileError
+from catalyst.frontend.literals import Sym
+from catalyst.frontend.parser import parse_doit
 
 KINDS = {
     "subclass:": "subclass",
@@ -26,6 +31,10 @@ KINDS = {
     "ephemeronSubclass:": "subclass",
     "immediateSubclass:": "immediateSubclass",
 }
+# the keywords that may follow the kind keyword, mapped to ClassDef fields
+DEF_KEYWORDS = {"instanceVariableNames:": "inst_vars", "classVariableNames:": "class_vars",
+                "poolDictionaries:": "pools", "category:": "category", "package:": "category",
+                "classInstanceVariableNames:": "class_inst_vars"}
 
 
 @dataclass
@@ -39,6 +48,7 @@ class ClassDef:
     category: str
     filename: str = ""
     line: int = 0
+    class_inst_vars: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,15 +77,25 @@ class DoIt:
 
 
 @dataclass
-class _Chunk:
+class Chunk:
+    """The text of one chunk (escapes undone) and the line where that text starts."""
     text: str
     line: int
-    items: list = field(default_factory=list)
+
+    def trimmed(self) -> tuple[str, int]:
+        """The text without leading blank lines and trailing blanks, and its first line."""
+        text = self.text.rstrip()
+        line = self.line
+        while True:
+            nl = text.find("\n")
+            if nl < 0 or text[:nl].strip():
+                break
+            text, line = text[nl + 1:], line + 1
+        return text, line
 
 
-def split_chunks(text: str) -> list[_Chunk]:
-    chunks, buf, line, start_line, i = [], [], 1, 1, 0
-    n = len(text)
+def split_chunks(text: str) -> list[Chunk]:
+    chunks, buf, line, start_line, i, n = [], [], 1, 1, 0, len(text)
     while i < n:
         c = text[i]
         if c == "!":
@@ -83,10 +103,9 @@ def split_chunks(text: str) -> list[_Chunk]:
                 buf.append("!")
                 i += 2
                 continue
-            chunks.append(_Chunk("".join(buf), start_line))
-            buf = []
+            chunks.append(Chunk("".join(buf), start_line))
+            buf, start_line = [], line
             i += 1
-            start_line = line
             continue
         if c == "\n":
             line += 1
@@ -94,22 +113,75 @@ def split_chunks(text: str) -> list[_Chunk]:
         i += 1
     rest = "".join(buf)
     if rest.strip():
-        chunks.append(_Chunk(rest, start_line))
+        chunks.append(Chunk(rest, start_line))
     return chunks
 
 
-_DEF = re.compile(r"^\s*(\w+)\s+(" + "|".join(re.escape(k) for k in KINDS) + r")\s*#(\w+)", re.S)
-_METHODS_FOR = re.compile(r"^\s*(\w+)(\s+class)?\s+methodsFor:\s*'((?:[^']|'')*)'", re.S)
-_CLASS_IVARS = re.compile(r"^\s*(\w+)\s+class\s+instanceVariableNames:\s*'([^']*)'\s*$", re.S)
+def _names(value, what: str, src: str, node, filename: str, line: int) -> list[str]:
+    if not isinstance(value, str):
+        raise CompileError.at(f"{what} must be a string", src, node.pos, filename, line - 1)
+    return value.split()
 
 
-def _keyword_string(text: str, keyword: str) -> str:
-    m = re.search(re.escape(keyword) + r"\s*'((?:[^']|'')*)'", text)
-    return m.group(1).replace("''", "'") if m else ""
+def _literal(node):
+    if isinstance(node, ast.Literal):
+        return node.value.name if isinstance(node.value, Sym) else node.value
+    return None
 
 
-def _leading_lines(s: str) -> int:
-    return len(s) - len(s.lstrip("\n\r\t "))
+def _class_name(node) -> tuple[str, bool] | None:
+    """`Foo` -> ('Foo', False); `Foo class` -> ('Foo', True); nil -> (None, False)."""
+    if isinstance(node, ast.Var):
+        return (None if node.name == "nil" else node.name), False
+    if isinstance(node, ast.Send) and node.selector == "class" and isinstance(node.receiver, ast.Var):
+        return node.receiver.name, True
+    return None
+
+
+def classify(text: str, filename: str, line: int):
+    """A chunk that is not in a method section: ClassDef, ClassInstVars, methodsFor or DoIt."""
+    try:
+        tree = parse_doit(text, filename, line - 1)
+    except CompileError:
+        return DoIt(text, filename, line)        # the compiler reports it when it runs
+    if len(tree.body) != 1 or tree.temps or not isinstance(tree.body[0], ast.Send):
+        return DoIt(text, filename, line)
+    send = tree.body[0]
+    keywords = [k + ":" for k in send.selector.split(":")[:-1]]
+    target = _class_name(send.receiver)
+    if target is None or not keywords:
+        return DoIt(text, filename, line)
+    name, meta = target
+    if keywords[0] == "methodsFor:" and set(keywords[1:]) <= {"stamp:"}:
+        category = _literal(send.args[0])
+        if not isinstance(category, str):
+            raise CompileError.at("methodsFor: needs a category string", text,
+                                  send.args[0].pos, filename, line - 1)
+        return ("methods", name, meta, category)
+    if meta and keywords == ["instanceVariableNames:"]:
+        return ClassInstVars(name, _names(_literal(send.args[0]), "instanceVariableNames:", text,
+                                          send.args[0], filename, line), filename, line)
+    if not meta and keywords[0] in KINDS and set(keywords[1:]) <= set(DEF_KEYWORDS):
+        new_name = _literal(send.args[0])
+        if not isinstance(new_name, str) or not new_name[:1].isalpha():
+            raise CompileError.at("class name (a Symbol) expected", text, send.args[0].pos,
+                                  filename, line - 1)
+        fields = {"inst_vars": [], "class_vars": [], "pools": [], "category": "",
+                  "class_inst_vars": []}
+        for kw, arg in zip(keywords[1:], send.args[1:]):
+            key = DEF_KEYWORDS[kw]
+            value = _literal(arg)
+            if key == "category":
+                if not isinstance(value, str):
+                    raise CompileError.at(f"{kw} needs a string", text, arg.pos, filename,
+                                          line - 1)
+                fields[key] = value
+            else:
+                fields[key] = _names(value, kw, text, arg, filename, line)
+        return ClassDef(new_name, name, KINDS[keywords[0]], fields["inst_vars"],
+                        fields["class_vars"], fields["pools"], fields["category"], filename, line,
+                        fields["class_inst_vars"])
+    return DoIt(text, filename, line)
 
 
 def read_chunks(text: str, filename: str = "<input>") -> list:
@@ -118,60 +190,22 @@ def read_chunks(text: str, filename: str = "<input>") -> list:
     chunks = split_chunks(text)
     k = 0
     while k < len(chunks):
-        ch = chunks[k]
-        body = ch.text
-        stripped = body.strip()
-        # line of the first non-blank character of the chunk
-        line = ch.line + body[:len(body) - len(body.lstrip())].count("\n")
-        if not stripped:
-            # an empty chunk introduces a method section: next chunk is "X methodsFor: 'c'"
-            if k + 1 < len(chunks):
-                m = _METHODS_FOR.match(chunks[k + 1].text)
-                if m:
-                    k = _read_methods(chunks, k + 1, m, filename, items)
-                    continue
-            k += 1
-            continue
-        m = _DEF.match(body)
-        if m:
-            superclass = None if m.group(1) == "nil" else m.group(1)
-            items.append(ClassDef(
-                name=m.group(3), superclass=superclass, kind=KINDS[m.group(2)],
-                inst_vars=_keyword_string(body, "instanceVariableNames:").split(),
-                class_vars=_keyword_string(body, "classVariableNames:").split(),
-                pools=_keyword_string(body, "poolDictionaries:").split(),
-                category=_keyword_string(body, "category:") or _keyword_string(body, "package:"),
-                filename=filename, line=line))
-            k += 1
-            continue
-        m = _CLASS_IVARS.match(body)
-        if m:
-            items.append(ClassInstVars(m.group(1), m.group(2).split(), filename, line))
-            k += 1
-            continue
-        m = _METHODS_FOR.match(body)
-        if m and body.strip().endswith("'"):
-            k = _read_methods(chunks, k, m, filename, items)
-            continue
-        items.append(DoIt(stripped, filename, line))
+        body, line = chunks[k].trimmed()
         k += 1
+        if not body.strip():
+            continue          # the empty chunk before a methodsFor: (or stray `!`)
+        item = classify(body, filename, line)
+        if isinstance(item, tuple):              # a method section
+            _, class_name, meta, category = item
+            while k < len(chunks):
+                src, mline = chunks[k].trimmed()
+                k += 1
+                if not src.strip():
+                    break                        # `! !` ends the section
+                items.append(MethodChunk(class_name, meta, category, src, filename, mline))
+            continue
+        items.append(item)
     return items
-
-
-def _read_methods(chunks, k, m, filename, items) -> int:
-    """Read method chunks after the methodsFor: chunk at index k; answer the next index."""
-    class_name, meta, category = m.group(1), bool(m.group(2)), m.group(3)
-    k += 1
-    while k < len(chunks):
-        ch = chunks[k]
-        if not ch.text.strip():
-            return k + 1
-        src = ch.text
-        lead = src[:len(src) - len(src.lstrip())]
-        items.append(MethodChunk(class_name, meta, category, src.strip(), filename,
-                                 ch.line + lead.count("\n")))
-        k += 1
-    return k
 
 
 def check_items(items) -> None:

@@ -5,9 +5,12 @@
     19 <B2> send: <
     20 <99> jumpFalse: 23
 
-`disassemble(bytecodes, literals, first_pc, bytecode_set)` lists bytecodes whose first byte has
-pc `first_pc` (Squeak convention: 4 * (1 + numLiterals) + 1); `disassemble_spec` and
-`disassemble_method` list a compiled spec and a method of a live VM.
+One instruction a line: its pc (Squeak's convention: the first bytecode of a method with n
+literals is at 4 * (1 + n) + 1), its raw bytes, and its meaning, with literals shown as
+Smalltalk text. Both the V3PlusClosures set and the pre-closure V3 set are listed.
+
+`disassemble(spec_or_bytes, literals, first_pc, bytecode_set)` lists a CompiledMethodSpec or raw
+bytecodes; `disassemble_spec` adds a header line; `disassemble_method` lists a method of a live VM.
 """
 from __future__ import annotations
 
@@ -22,31 +25,39 @@ def _lit(literals, i):
     return v if isinstance(v, str) and getattr(v, "raw", False) else literal_text(v)
 
 
+_DOUBLE_EXT = {
+    "send": "send: {lit} (numArgs {n})", "super_send": "superSend: {lit} (numArgs {n})",
+    "push_rcvr_var": "pushRcvr: {i}", "push_lit_const": "pushConstant: {lit}",
+    "push_lit_var": "pushLitVar: {lit}", "store_rcvr_var": "storeIntoRcvr: {i}",
+    "pop_store_rcvr_var": "popIntoRcvr: {i}", "store_lit_var": "storeIntoLitVar: {lit}",
+}
+
+
 def describe(ins: B.Instruction, literals, first_pc: int) -> str:
+    """The meaning of one instruction, Squeak-style."""
     op, a = ins.op, ins.args
     L = lambda i: _lit(literals, i)   # noqa: E731
-    if op == "push_rcvr_var":
-        return f"pushRcvr: {a[0]}"
-    if op == "push_temp":
-        return f"pushTemp: {a[0]}"
+    simple = {"push_rcvr_var": "pushRcvr: {0}", "push_temp": "pushTemp: {0}",
+              "pop_store_rcvr_var": "popIntoRcvr: {0}", "pop_store_temp": "popIntoTemp: {0}",
+              "push_remote_temp": "pushTemp: {0} inVectorAt: {1}",
+              "store_remote_temp": "storeIntoTemp: {0} inVectorAt: {1}",
+              "pop_store_remote_temp": "popIntoTemp: {0} inVectorAt: {1}",
+              "call_primitive": "callPrimitive: {0}"}
+    if op in simple:
+        return simple[op].format(*a)
     if op == "push_lit_const":
         return f"pushConstant: {L(a[0])}"
     if op == "push_lit_var":
         return f"pushLitVar: {L(a[0])}"
-    if op == "pop_store_rcvr_var":
-        return f"popIntoRcvr: {a[0]}"
-    if op == "pop_store_temp":
-        return f"popIntoTemp: {a[0]}"
-    if op == "push_self":
-        return "self"
     if op == "push_const":
-        return f"pushConstant: {literal_text(a[0]) if not isinstance(a[0], str) else a[0]}"
+        return "pushConstant: " + literal_text(a[0]) if a[0] not in ("true", "false", "nil") \
+            else "pushConstant: " + a[0]
     if op == "return_const":
         return f"return: {a[0]}"
-    if op == "return_top":
-        return "returnTop"
-    if op == "block_return":
-        return "blockReturn"
+    fixed = {"push_self": "self", "return_top": "returnTop", "block_return": "blockReturn",
+             "pop": "pop", "dup": "dup", "push_this_context": "pushThisContext"}
+    if op in fixed:
+        return fixed[op]
     if op in ("ext_push", "ext_store", "ext_pop_store"):
         kind, i = a
         what = {"rcvr_var": f"Rcvr: {i}", "temp": f"Temp: {i}", "lit_const": f"Constant: {L(i)}",
@@ -58,25 +69,11 @@ def describe(ins: B.Instruction, literals, first_pc: int) -> str:
         return f"superSend: {L(a[0])}"
     if op == "double_ext":
         sub, i, n = a
-        return f"{sub} {L(i) if 'lit' in sub or 'send' in sub else i}"
+        return _DOUBLE_EXT[sub].format(lit=L(i), i=i, n=n)
     if op == "special_send":
         return f"send: {B.SPECIAL_SELECTORS[a[0]][0]}"
-    if op == "pop":
-        return "pop"
-    if op == "dup":
-        return "dup"
-    if op == "push_this_context":
-        return "pushThisContext"
     if op == "push_new_array":
         return f"pop {a[0]} into (Array new: {a[0]})" if a[1] else f"push: (Array new: {a[0]})"
-    if op == "call_primitive":
-        return f"callPrimitive: {a[0]}"
-    if op == "push_remote_temp":
-        return f"pushTemp: {a[0]} inVectorAt: {a[1]}"
-    if op == "store_remote_temp":
-        return f"storeIntoTemp: {a[0]} inVectorAt: {a[1]}"
-    if op == "pop_store_remote_temp":
-        return f"popIntoTemp: {a[0]} inVectorAt: {a[1]}"
     if op == "push_closure":
         nc, na, size = a
         return (f"closure(numCopied: {nc} numArgs: {na}) "
@@ -87,12 +84,27 @@ def describe(ins: B.Instruction, literals, first_pc: int) -> str:
     return op
 
 
-def disassemble(code: bytes, literals=None, first_pc: int = 1,
+def disassemble(code, literals=None, first_pc: int | None = None,
                 bytecode_set: str = B.V3_PLUS_CLOSURES) -> str:
+    """List a CompiledMethodSpec, or raw bytecodes with their method's literals.
+
+    first_pc defaults to Squeak's pc of the first bytecode, 4 * (1 + len(literals)) + 1 (1 when
+    no literals are given). An undecodable byte raises BytecodeError naming its pc."""
+    if hasattr(code, "bytecodes"):            # a CompiledMethodSpec
+        literals = code.literals if literals is None else literals
+        code = code.bytecodes
+    if first_pc is None:
+        first_pc = 4 * (1 + len(literals)) + 1 if literals is not None else 1
     lines = []
-    for ins in B.decode(code, bytecode_set):
+    pc = 0
+    while pc < len(code):
+        try:
+            ins = B.decode_one(code, pc, bytecode_set)
+        except B.BytecodeError as e:
+            raise B.BytecodeError(f"pc {first_pc + pc}: {str(e).split(': ', 1)[1]}") from None
         raw = " ".join(f"{b:02X}" for b in code[ins.pc:ins.next_pc])
         lines.append(f"{first_pc + ins.pc:>4} <{raw}> {describe(ins, literals, first_pc)}")
+        pc = ins.next_pc
     return "\n".join(lines)
 
 
