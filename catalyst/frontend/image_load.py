@@ -34,12 +34,13 @@ def load_image(path, core_or_vm) -> Converted:
 
 
 def open_image(path, jit: str = "off", threshold: int | None = None, heap_limit: int = 1 << 30):
-    """A new VM whose object memory is the image at path."""
+    """A new VM (image_vm.ImageVM) whose object memory is the image at path."""
+    from catalyst.frontend.image_vm import ImageVM
     from catalyst.vm.core import Core
-    from catalyst.vm.vm import VM
-    vm = VM(Core())
-    vm.core.set_global("heap_limit", heap_limit)
-    load_image(path, vm)
+    core = Core()
+    core.set_global("heap_limit", heap_limit)
+    converted = load_image(path, core)
+    vm = ImageVM(core, converted)
     vm.image_path = str(path)
     vm.configure_jit(jit, threshold)
     return vm

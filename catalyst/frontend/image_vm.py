@@ -1,0 +1,172 @@
+"""A VM whose heap is a converted real image (`catalyst eval --image PATH EXPR`).
+
+catalyst.vm.vm.VM assumes the embedded kernel's class layout (instance variable names in class
+slot 3, names in slot 6, Smalltalk a Dictionary in special object 8, Symbols interned through
+Symbol's SymbolTable). Real images lay classes out their own way, so this subclass answers
+those questions from what the image reader discovered (image_classes) instead:
+
+  * instance variable names: the class slot holding Point's `x`/`y` Array;
+  * class variables: the class slot holding a Dictionary in class Object;
+  * globals: special object 8 when it is a Dictionary (tally, array), else its first slot
+    (the headless image's SmalltalkImage wraps a SystemDictionary);
+  * Symbols: the image's own, by name (a new selector gets a fresh, uninterned Symbol).
+
+Printing uses the image's printString when its blocks are closures; a pre-closure image's
+printString needs BlockContexts, so results are printed from Python there.
+"""
+from __future__ import annotations
+
+from catalyst.frontend.compiler import ClassScope
+from catalyst.frontend.image_classes import Classes
+from catalyst.frontend.image_convert import Converted
+from catalyst.vm.heap import HeapReader, untag_int
+from catalyst.vm.vm import VM
+
+
+class ImageHeapReader(HeapReader):
+    """HeapReader with the image's class name slot."""
+
+    def __init__(self, core, name_slot: int, this_class_slot: int, metaclass: int):
+        super().__init__(core)
+        self.name_slot, self.this_class_slot, self.metaclass = name_slot, this_class_slot, metaclass
+
+    def class_name(self, cls: int) -> str:
+        try:
+            if self.class_of(cls) == self.metaclass:
+                return self.class_name(self.slot(cls, self.this_class_slot)) + " class"
+            name = self.slot(cls, self.name_slot)
+            if name and not name & 3 and self.fmt(name) >= 16:
+                return self.string_of(name)
+        except Exception:
+            pass
+        return f"<class@{cls:#x}>"
+
+
+class ImageVM(VM):
+    def __init__(self, core, converted: Converted):
+        super().__init__(core)
+        self.converted = converted
+        img = converted.img
+        classes = self.image_classes = Classes(img)
+        shape = classes.shape
+        self.heap = ImageHeapReader(core, shape.name_slot, shape.this_class_slot,
+                                    converted.oop_of[classes.metaclass])
+        self._ivar_slot = self._find_slot(classes, "Point", lambda v: _names(img, v) == ["x", "y"])
+        dict_cls = classes.by_name.get("Dictionary")
+        self._pool_slot = self._find_slot(
+            classes, "Object", lambda v: type(v) is int and img.objects[v].class_ref == dict_cls)
+        self._symbols = {img.text(s): converted.oop_of[s] for s in classes.symbols()}
+        self.closures = img.header.closures
+
+    @staticmethod
+    def _find_slot(classes: Classes, cname: str, test) -> int | None:
+        cls = classes.by_name.get(cname)
+        if cls is None:
+            return None
+        slots = classes.img.objects[cls].slots
+        return next((i for i in range(3, len(slots)) if test(slots[i])), None)
+
+    # --- what the compiler needs -----------------------------------------------------------
+    def class_scope(self, cls: int) -> ClassScope:
+        return ClassScope(self.heap.class_name(cls), self.class_scope_names(cls),
+                          set(self.class_pool_bindings(cls)), lambda n: n[:1].isupper())
+
+    def class_scope_names(self, cls: int) -> list[str]:
+        names: list[str] = []
+        h, c, seen = self.heap, cls, 0
+        if self._ivar_slot is None:
+            return names
+        while c and c != self.nil and seen < 1000:
+            iv = h.slot(c, self._ivar_slot) if h.num_slots(c) > self._ivar_slot else self.nil
+            if iv != self.nil and not iv & 3 and h.fmt(iv) == 2:
+                names = [h.string_of(h.slot(iv, i)) for i in range(h.num_slots(iv))] + names
+            c, seen = h.slot(c, 0), seen + 1
+        return names
+
+    def class_pool_bindings(self, cls: int) -> dict[str, int]:
+        h, nil, out = self.heap, self.nil, {}
+        if self._pool_slot is None:
+            return out
+        if h.class_of(cls) == self.heap.metaclass:
+            cls = h.slot(cls, self.heap.this_class_slot)
+        chain, c = [], cls
+        while c and c != nil and not c & 3 and len(chain) < 1000:
+            chain.append(c)
+            c = h.slot(c, 0)
+        for c in reversed(chain):
+            if h.num_slots(c) <= self._pool_slot:
+                continue
+            out.update(self._associations(h.slot(c, self._pool_slot)))
+        return out
+
+    def _associations(self, d: int) -> dict[str, int]:
+        """name -> Association of a Dictionary laid out as tally, array of Associations."""
+        h, nil, out = self.heap, self.nil, {}
+        if d == nil or d & 3 or h.num_slots(d) < 2:
+            return out
+        arr = h.slot(d, 1)
+        if arr == nil or arr & 3 or h.fmt(arr) != 2:
+            return out
+        for i in range(h.num_slots(arr)):
+            a = h.slot(arr, i)
+            if a != nil and not a & 3 and h.num_slots(a) >= 2:
+                k = h.slot(a, 0)
+                if k and not k & 3 and 16 <= h.fmt(k) < 24:
+                    out[h.string_of(k)] = a
+        return out
+
+    def globals_dictionary(self) -> int:
+        st = self.special(8)
+        h = self.heap
+        if h.num_slots(st) >= 2 and h.slot(st, 0) & 1:     # tally, array: a Dictionary itself
+            return st
+        return h.slot(st, 0)
+
+    def smalltalk_assoc(self, name: str) -> int | None:
+        return self._associations(self.globals_dictionary()).get(name)
+
+    def symbol(self, name: str) -> int:
+        sym = self._symbols.get(name)
+        if sym is None:
+            sym = self.new_string(name)
+            self.core.set_u32(sym, (self.core.u32(sym) & ~0x3FFFFF) |
+                              self.heap.class_index(self._symbols["doesNotUnderstand:"]))
+            self._symbols[name] = sym
+        return sym
+
+    # --- printing ---------------------------------------------------------------------------
+    def print_string(self, oop: int) -> str:
+        if self.closures:
+            return super().print_string(oop)
+        return self.describe(oop)
+
+    def describe(self, oop: int) -> str:
+        """Squeak's printString of simple values, computed from Python."""
+        h = self.heap
+        if oop & 1:
+            return str(untag_int(oop))
+        if oop & 2:
+            return "$" + chr(oop >> 2)
+        for name in ("nil", "true", "false"):
+            if oop == self.core.global_value(name):
+                return name
+        cls = h.class_of(oop)
+        cname = h.class_name(cls)
+        if cls == self.special(9):
+            return repr(h.float_of(oop))
+        if cname == "Symbol":
+            return "#" + h.string_of(oop)
+        if cname == "String":
+            return "'" + h.string_of(oop).replace("'", "''") + "'"
+        if cname in ("LargePositiveInteger", "LargeNegativeInteger"):
+            n = int.from_bytes(h.bytes_of(oop), "little")
+            return str(-n if cname.startswith("LargeNeg") else n)
+        if h.class_of(cls) == h.metaclass:          # oop is a class
+            return h.class_name(oop)
+        return ("an " if cname[:1] in "AEIOU" else "a ") + cname
+
+
+def _names(img, ref) -> list[str] | None:
+    if type(ref) is not int or img.objects[ref].fmt != 2:
+        return None
+    return [img.text(v) for v in img.objects[ref].slots]

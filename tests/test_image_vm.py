@@ -1,0 +1,54 @@
+"""Evaluating expressions against converted real images (ImageVM: the image's own classes,
+globals and Symbols; the image's own printString where its blocks are closures)."""
+import subprocess
+import sys
+
+import pytest
+
+from catalyst.frontend.image_load import open_image
+
+
+def _image(name):
+    from tests.conftest import images_dir
+    path = images_dir() / name
+    if not path.exists():
+        pytest.skip(f"real image {name} not found in {images_dir()} (set CATALYST_IMAGES)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return open_image(_image("mini.image"))
+
+
+@pytest.fixture(scope="module")
+def headless():
+    return open_image(_image("headless.image"))
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("3 + 4", "7"), ("20 benchFib", "21891"), ("2 raisedTo: 100", "1267650600228229401496703205376"),
+    ("'abc' , 'def'", "'abcdef'"), ("#foo", "#foo"), ("3 @ 4", "a Point"), ("Object", "Object"),
+    ("1.5 + 1", "2.5"), ("(3 @ 4) x", "3")])
+def test_eval_mini(mini, expr, expected):
+    assert mini.eval(expr) == expected
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("3 + 4", "7"), ("12345 printString size", "5"), ("'abc' , 'def'", "'abcdef'"),
+    ("2 raisedTo: 100", "1267650600228229401496703205376"), ("Object", "Object"),
+    ("[:x | x * 2] value: 21", "42"), ("| s | s := 0. 1 to: 10 do: [:i | s := s + i]. s", "55")])
+def test_eval_headless(headless, expr, expected):
+    assert headless.eval(expr) == expected
+
+
+def test_image_layout_discovered(mini, headless):
+    assert mini.class_scope_names(mini.class_named("Point")) == ["x", "y"]
+    assert headless.class_scope_names(headless.class_named("Point")) == ["x", "y"]
+    assert mini.heap.class_name(mini.heap.class_of(mini.class_named("Object"))) == "Object class"
+
+
+def test_cli_eval_with_image():
+    r = subprocess.run([sys.executable, "-m", "catalyst.cli", "eval", "--jit", "off", "--image",
+                        str(_image("mini.image")), "20 benchFib"], capture_output=True, text=True)
+    assert (r.returncode, r.stdout.strip()) == (0, "21891"), r.stderr
