@@ -385,7 +385,7 @@ class CodeGenerator:
         em.label(top)
         self.push_temp_var(var)
         if limit_var is None:
-            self.push_literal(plan.limit.value)
+            self.value(plan.limit)       # a literal, an argument or self
         else:
             self.push_temp_var(limit_var)
         em.send_special("<=" if plan.step > 0 else ">=", 1)

@@ -219,9 +219,8 @@ class Analysis:
         self.enter()
         env.append({})
         if inlined:
-            if todo is not None and not (isinstance(todo.args[0], ast.Literal) and
-                                         type(todo.args[0].value) in (int, float)):
-                # Squeak keeps a computed limit in a hidden temp, ahead of the loop variable
+            if todo is not None and self.limit_needs_temp(todo.args[0]):
+                # Squeak keeps the limit in a hidden temp, ahead of the loop variable
                 self.hidden_limits[id(todo)] = self.declare(env, inner, f"{b.args[0]}LimiT",
                                                             "inlined_arg", b)
             for a in b.args:
@@ -234,6 +233,16 @@ class Analysis:
         self.body(b.body, env, inner)
         env.pop()
         self.enter()
+
+    def limit_needs_temp(self, limit) -> bool:
+        """A to:do: limit is re-read each iteration only when it cannot change: a literal
+        number, an argument or self (what Squeak's compiler does; temps are copied)."""
+        if isinstance(limit, ast.Literal):
+            return type(limit.value) not in (int, float)
+        if isinstance(limit, ast.Var):
+            ref = self.refs.get(id(limit))
+            return not (ref == ("pseudo", "self") or (isinstance(ref, TempVar) and ref.is_arg))
+        return True
 
     def reference(self, var: ast.Var, env, scope: Scope, write: bool):
         name = var.name
