@@ -16,7 +16,24 @@ class Sym:
     name: str
 
     def __str__(self) -> str:
-        return "#" + self.name
+        if _plain_symbol(self.name):
+            return "#" + self.name
+        return "#'" + self.name.replace("'", "''") + "'"
+
+
+def _plain_symbol(name: str) -> bool:
+    """Whether #name reads back as the same Symbol without quotes."""
+    if not name:
+        return False
+    if all(c in "+-*/\\<>=~@%|&?,!" for c in name):
+        return True
+    parts = name.split(":")
+    if name.endswith(":"):
+        parts = parts[:-1]
+    elif len(parts) > 1:
+        return False
+    return all(p and (p[0].isalpha() or p[0] == "_") and all(c.isalnum() or c == "_" for c in p)
+               for p in parts)
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,8 @@ class Parser:
                 stmts.append(self.expression())
             if self.tok.kind == ".":
                 self.advance()
+            elif self.tok.kind == "eof" and "eof" not in end_kinds:
+                raise self.error(f"'{end_kinds[0]}' expected, found end of input")
             elif self.tok.kind not in end_kinds:
                 raise self.error("'.' or end of statements expected")
         return stmts

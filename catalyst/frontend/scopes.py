@@ -42,7 +42,8 @@ class TempVar:
         return self.kind != "temp"
 
     def sort_key(self):
-        return (self.scope.actual.depth, self.index)
+        # Squeak's tempSortBlock: by slot index, ties broken by the outer scope first
+        return (self.index, self.scope.actual.depth)
 
     def __repr__(self):
         return f"<{self.kind} {self.name}{' remote' if self.remote else ''}>"
@@ -57,7 +58,7 @@ class Vector:
         self.index = -1          # slot in scope.actual
 
     def sort_key(self):
-        return (self.scope.actual.depth, self.index)
+        return (self.index, self.scope.actual.depth)
 
 
 class Scope:
