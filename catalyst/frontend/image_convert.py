@@ -11,7 +11,8 @@ What changes on the way:
     index in a Spur image gets a fresh one.
   * class format words become Spur's encoding `(instSpec << 16) | instSize` (ABI section 4).
   * pre-Spur Characters (objects holding their value) are replaced by immediate Characters in
-    every slot that refers to them, and are not copied.
+    every slot that refers to them, and are not copied; class Character's methods that read
+    the `value` instance variable are rewritten (image_rewrite).
   * Floats are stored as native little-endian doubles (the reader already put them in that
     order).
   * CompiledMethods: pre-Spur headers move to the Spur layout (numLiterals in the low 15 bits,
@@ -27,11 +28,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalyst.frontend import bytecodes as B
 from catalyst.frontend.image_classes import Classes
 from catalyst.frontend.image_format import ImageFormatError
 from catalyst.frontend.image_methods import (QUICK_FIRST, QUICK_LAST, TrailerError,
                                              method_bytecodes, method_header,
                                              quick_method_bytecodes)
+from catalyst.frontend.image_rewrite import (CHAR_VALUE_PRIMITIVE, PUSH_SELF, RewriteError,
+                                             rewrite_inst_var_reads, send_literal)
 from catalyst.frontend.image_model import (FMT_BYTES, FMT_METHOD, Image, ImmChar, ImmInt,
                                            is_method, is_pointers)
 
@@ -56,6 +60,7 @@ class Converted:
     pc_shifted: int = 0                                 # context pcs moved by 3
     characters_replaced: int = 0
     methods_converted: int = 0
+    character_methods_rewritten: int = 0                # pre-Spur Character>>... reading `value`
 
     def value_of(self, ref) -> int:
         """The new oop (or immediate) for a reference of the read image."""
@@ -93,10 +98,16 @@ def convert(img: Image, writer) -> Converted:
     _assign_class_indices(img, classes, out)
     out._chars = _pre_spur_characters(img) if not img.spur else {}
     out.characters_replaced = len(out._chars)
-    methods = {}            # object number -> (new header value, code bytes, pc shift)
+    methods = {}            # object number -> (new header value, code bytes, pc shift, literals)
+    char_methods, as_integer = set(), None
+    if not img.spur:
+        char_methods = set(classes.methods(img.special(S_CHARACTER)).values())
+        as_integer = next((s for s in classes.symbols() if img.text(s) == "asInteger"), None)
     for o in img.objects:
         if is_method(o.fmt):
-            methods[o.index] = _convert_method(img, o.index)
+            methods[o.index] = _convert_method(img, o.index, o.index in char_methods, as_integer)
+            if o.index in char_methods and len(methods[o.index][3]) > len(o.slots) - 1:
+                out.character_methods_rewritten += 1
     out.methods_converted = len(methods)
 
     order = [img.special(0), img.special(1), img.special(2)]
@@ -117,11 +128,11 @@ def convert(img: Image, writer) -> Converted:
                 n = max(n, SPECIALS_MIN_SIZE)
             out.oop_of[i] = writer.alloc(cls, o.fmt, n, hash_)
         elif is_method(o.fmt):
-            _, code, _ = methods[i]
-            size = 4 * len(o.slots) + len(code)
+            _, code, _, literals = methods[i]
+            size = 4 * (1 + len(literals)) + len(code)
             slots = (size + 3) // 4
             oop = writer.alloc(cls, FMT_METHOD + (4 * slots - size), slots, hash_)
-            writer.buf[oop - writer.base + 8 + 4 * len(o.slots):
+            writer.buf[oop - writer.base + 8 + 4 * (1 + len(literals)):
                        oop - writer.base + 8 + size] = code
             out.oop_of[i] = oop
         elif o.fmt >= FMT_BYTES:
@@ -140,11 +151,13 @@ def convert(img: Image, writer) -> Converted:
     for i in order:
         o = img.objects[i]
         oop = oop_of[i]
-        values = [_encode(v, oop_of, chars) for v in o.slots]
         if is_method(o.fmt):
-            values[0] = _tag_int(methods[i][0])
-        elif i in out.class_index and len(values) > 2 and not img.spur:
-            values[2] = _tag_int(_spur_format(img, classes, i))
+            header, _, _, literals = methods[i]
+            values = [_tag_int(header)] + [_encode(v, oop_of, chars) for v in literals]
+        else:
+            values = [_encode(v, oop_of, chars) for v in o.slots]
+            if i in out.class_index and len(values) > 2 and not img.spur:
+                values[2] = _tag_int(_spur_format(img, classes, i))
         for k, v in enumerate(values):
             writer.set_slot(oop, k, v)
         if i == img.specials:
@@ -223,17 +236,32 @@ def _pre_spur_characters(img: Image) -> dict:
 
 
 # --- methods -----------------------------------------------------------------------------
-def _convert_method(img: Image, m: int) -> tuple[int, bytes, int]:
-    """(new header value, bytes after the literals, pc shift) of a method."""
+def _convert_method(img: Image, m: int, character: bool = False,
+                    as_integer=None) -> tuple[int, bytes, int, list]:
+    """(new header value, bytes after the literals, pc shift, literals) of a method;
+    character: a method of pre-Spur class Character (see image_rewrite)."""
     o = img.objects[m]
     h = method_header(img, m)
+    literals = list(o.slots[1:])
     try:
         code = method_bytecodes(img, m)
     except TrailerError as e:
         raise ImageFormatError(f"CompiledMethod: {e}", o.offset) from None
     if img.spur:
-        return o.slots[0].value, code + b"\x00", 0
+        return o.slots[0].value, code + b"\x00", 0, literals
     prim, shift = h.primitive, 0
+    if character:
+        if prim == 264:                 # ^value
+            prim, code = CHAR_VALUE_PRIMITIVE, bytes([PUSH_SELF, 124])
+        elif not prim and as_integer is not None:
+            new_lits = literals + [as_integer]
+            try:
+                new_code = rewrite_inst_var_reads(
+                    code, B.V3, bytes([PUSH_SELF]) + send_literal(len(new_lits) - 1))
+            except (RewriteError, B.BytecodeError):
+                new_code = None          # left as it was: the caller counts it
+            if new_code is not None and new_code != code:
+                code, literals = new_code, new_lits
     if QUICK_FIRST <= prim <= QUICK_LAST:
         if not code:
             code = quick_method_bytecodes(prim)
@@ -241,9 +269,9 @@ def _convert_method(img: Image, m: int) -> tuple[int, bytes, int]:
     if prim:
         code = bytes([139, prim & 0xFF, prim >> 8]) + code
         shift = PRIMITIVE_BYTES
-    header = (h.num_literals | ((1 if prim else 0) << 16) | (int(h.large_frame) << 17) |
+    header = (len(literals) | ((1 if prim else 0) << 16) | (int(h.large_frame) << 17) |
               (h.num_temps << 18) | (h.num_args << 24))
-    return header, code + b"\x00", shift
+    return header, code + b"\x00", shift, literals
 
 
 def _fix_context_pcs(img: Image, out: Converted, methods: dict) -> None:
