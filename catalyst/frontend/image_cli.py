@@ -1,4 +1,5 @@
-"""`catalyst image info PATH`: what a Squeak image file holds (see image_info.py).
+"""`catalyst image info PATH`: what a Squeak image file holds (see image_info.py);
+`catalyst image run PATH`: load it and resume its active process (image_vm.ImageVM.resume).
 
 catalyst/cli.py registers it with `image_cli.add_parser(subparsers)`; the parser's handler is
 `run(args) -> exit code` (0 success, 1 not a readable image, 2 the file cannot be opened).
@@ -16,10 +17,48 @@ def add_parser(sub):
     q.add_argument("path")
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     q.add_argument("--no-decode", action="store_true", help="skip decoding every method")
+    r = isub.add_parser("run", help="load an image and resume its active process")
+    r.add_argument("path")
+    r.add_argument("--jit", choices=("off", "on", "always"), default="off")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    if args.image_command == "run":
+        return run_image(args)
+    return info(args)
+
+
+def run_image(args) -> int:
+    """Resume the image's active process; the exit code is the image's quit code (0 when it
+    just finishes), 1 for an unhandled error, 2 when the file is unusable."""
+    from catalyst.frontend.image_format import ImageFormatError
+    from catalyst.frontend.image_load import open_image
+    from catalyst.vm.vm import SmalltalkError
+    try:
+        vm = open_image(args.path, jit=args.jit)
+    except OSError as e:
+        print(f"catalyst image: {args.path}: {e.strerror}", file=sys.stderr)
+        return 2
+    except ImageFormatError as e:
+        print(f"catalyst image: {args.path}: {e}", file=sys.stderr)
+        return 2
+    try:
+        vm.resume()
+    except SystemExit as e:           # the image quit (primitive 113)
+        return int(e.code or 0)
+    except SmalltalkError as e:
+        print(f"Error: {e.text}", file=sys.stderr)
+        for frame in e.stack:
+            print(f"  {frame}", file=sys.stderr)
+        return 1
+    except NotImplementedError as e:
+        print(f"catalyst image: {args.path}: cannot resume: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def info(args) -> int:
     from catalyst.frontend.image_format import ImageFormatError
     from catalyst.frontend.image_info import summary
     from catalyst.frontend.image_reader import read_image

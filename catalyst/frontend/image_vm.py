@@ -13,6 +13,12 @@ those questions from what the image reader discovered (image_classes) instead:
 
 Printing uses the image's printString when its blocks are closures; a pre-closure image's
 printString needs BlockContexts, so results are printed from Python there.
+
+Named primitives the host implements for images (primitive 117 reaches `Core.on_named_prim`):
+ConsolePlugin's primitiveLog:level: writes its String argument and a newline to stdout.
+`resume()` runs the image's active process when it is suspended at the start of a method with
+no sender (how the headless image is saved); resuming a context in the middle of a method
+needs the VM to rebuild a frame from a context (ABI.md section 7), which it does not offer yet.
 """
 from __future__ import annotations
 
@@ -57,6 +63,59 @@ class ImageVM(VM):
             classes, "Object", lambda v: type(v) is int and img.objects[v].class_ref == dict_cls)
         self._symbols = {img.text(s): converted.oop_of[s] for s in classes.symbols()}
         self.closures = img.header.closures
+        self.named_primitives = {("ConsolePlugin", "primitiveLog:level:"): self._prim_log}
+        self.output = None                       # None: stdout; else a list collecting lines
+        core.on_named_prim = self._named_prim
+
+    # --- named primitives -----------------------------------------------------------------------
+    def _named_prim(self, module: int, name: int, sp: int, argc: int) -> int:
+        """Run a named primitive: 1 with the result stored in the receiver's stack slot, or 0
+        (the method's fallback code runs)."""
+        try:
+            key = (self.heap.string_of(module), self.heap.string_of(name))
+        except Exception:
+            return 0
+        handler = self.named_primitives.get(key)
+        if handler is None:
+            return 0
+        args = [self.core.u32(sp - 4 * (argc - 1 - i)) for i in range(argc)]
+        result = handler(self.core.u32(sp - 4 * argc), args)
+        if result is None:
+            return 0
+        self.core.set_u32(sp - 4 * argc, result)
+        return 1
+
+    def _prim_log(self, receiver: int, args: list[int]):
+        text = args[0] if args else 0
+        if not text or text & 3 or not 16 <= self.heap.fmt(text) < 24:
+            return None
+        line = self.heap.string_of(text)
+        if self.output is not None:
+            self.output.append(line)
+        else:
+            print(line, flush=True)
+        return receiver
+
+    # --- the image's own process ----------------------------------------------------------------
+    def resume(self) -> int:
+        """Run the active process's suspended context to its end; answer the result oop."""
+        h, nil = self.heap, self.nil
+        scheduler = h.slot(self.special(3), 1)
+        process = h.slot(scheduler, 1)
+        ctx = h.slot(process, 1)
+        if ctx == nil or ctx & 3:
+            raise RuntimeError("the image's active process has no suspended context")
+        method, pc, stackp = h.slot(ctx, 3), h.slot(ctx, 1), h.slot(ctx, 2)
+        header = untag_int(h.slot(method, 0))
+        initial_pc = 4 * (1 + (header & 0x7FFF)) + 1 + (3 if (header >> 16) & 1 else 0)
+        num_temps = (header >> 18) & 0x3F
+        if h.slot(ctx, 0) != nil or untag_int(pc) != initial_pc or untag_int(stackp) != num_temps \
+                or (header >> 24) & 0xF:
+            raise NotImplementedError(
+                "resuming a context in the middle of a method needs the VM to rebuild a frame "
+                "from a context (ABI.md section 7)")
+        h.core.set_u32(process + 8 + 4, nil)     # the process runs now: no suspended context
+        return self.run_method(h.slot(ctx, 5), method)
 
     @staticmethod
     def _find_slot(classes: Classes, cname: str, test) -> int | None:
