@@ -76,3 +76,18 @@ def test_cli_image_run():
                         str(_image("headless.image"))], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["Smalltalk image fired up!", "Fixing the world", "3 + 4 = 7"]
+
+
+def test_classes_outside_the_globals(headless):
+    # the headless image's Smalltalk lacks SmallInteger; the image's classes still answer
+    assert headless.heap.class_name(headless.class_named("SmallInteger")) == "SmallInteger"
+    with pytest.raises(KeyError):
+        headless.class_named("NoSuchClass")
+
+
+def test_cli_disasm_with_image():
+    r = subprocess.run([sys.executable, "-m", "catalyst.cli", "disasm", "--image",
+                        str(_image("headless.image")), "SmallInteger>>+"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "callPrimitive: 1" in lines[1] and lines[-1].endswith("returnTop")   # no trailer junk

@@ -184,6 +184,17 @@ class ImageVM(VM):
     def smalltalk_assoc(self, name: str) -> int | None:
         return self._associations(self.globals_dictionary()).get(name)
 
+    def class_named(self, name: str) -> int:
+        """A class by name: from the globals, else any class the image has (the headless
+        image's Smalltalk holds only some of its classes)."""
+        try:
+            return super().class_named(name)
+        except KeyError:
+            try:
+                return self.converted.oop_of[self.image_classes.named(name)]
+            except KeyError:
+                raise KeyError(f"no class named {name}") from None
+
     def symbol(self, name: str) -> int:
         sym = self._symbols.get(name)
         if sym is None:
