@@ -91,3 +91,12 @@ def test_cli_disasm_with_image():
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert "callPrimitive: 1" in lines[1] and lines[-1].endswith("returnTop")   # no trailer junk
+
+
+def test_frames_are_named_from_the_method_dictionaries(mini):
+    classes, conv = mini.image_classes, mini.converted
+    m = conv.oop_of[classes.method("Integer>>benchFib")]
+    assert mini.method_name(m) == "Integer>>benchFib"
+    m = conv.oop_of[classes.method("Object class>>new")] if "new" in classes.methods(
+        classes.named("Object class")) else conv.oop_of[classes.method("Behavior>>new")]
+    assert mini.method_name(m).endswith(">>new")

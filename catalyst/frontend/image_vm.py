@@ -204,6 +204,34 @@ class ImageVM(VM):
             self._symbols[name] = sym
         return sym
 
+    # --- describing frames ---------------------------------------------------------------------
+    def method_name(self, method: int) -> str:
+        """'Class>>selector' from the image's method dictionaries (old images' methods hold
+        neither their selector nor their class), else what the heap reader can tell."""
+        names = getattr(self, "_method_names", None)
+        if names is None:
+            oop = self.converted.oop_of
+            names = self._method_names = {
+                oop[m]: f"{self.image_classes.name(c)}>>{sel}"
+                for c, sel, m in self.image_classes.all_methods()}
+        return names.get(method) or f"?>>{self.heap.method_selector(method)}"
+
+    def stack(self) -> list[str]:
+        out, fp, seen = [], self.core.global_value("fp"), 0
+        while fp and seen < 10000:
+            try:
+                name = self.method_name(self.core.u32(fp + 4))
+                rcv_class = self.heap.class_name(self.heap.class_of(self.core.u32(fp + 28)))
+                where, _, sel = name.partition(">>")
+                if rcv_class != where:
+                    name = f"{rcv_class}({where})>>{sel}"
+                block = "[] in " if self.core.u32(fp + 24) & 0x100 else ""
+                out.append(f"{block}{name} (pc {self.core.u32(fp + 8)})")
+            except Exception:
+                out.append(f"<frame at {fp:#x}>")
+            fp, seen = self.core.u32(fp), seen + 1
+        return out
+
     # --- printing ---------------------------------------------------------------------------
     def print_string(self, oop: int) -> str:
         if self.closures:
