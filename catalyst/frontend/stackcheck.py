@@ -6,6 +6,9 @@ each block body. It raises StackError (naming the pc) when an instruction would 
 the stack holds, when two paths reach an instruction with different depths, when control falls
 off the end of a body, or when a jump leaves its body.
 
+A method with a primitive error code starts `callPrimitive; storeIntoTemp: ec`: that store
+takes its value from the VM and leaves the operand stack as it was.
+
 Each closure body (the bytes a push-closure instruction skips) is checked as its own frame that
 starts with an empty operand stack; the method continues after the body with the closure pushed.
 """
@@ -38,6 +41,10 @@ def _check_body(code: bytes, start: int, end: int, bset: str, found: dict[int, i
                                  f"{start}..{end}")
             ins = B.decode_one(code[:end], pc, bset)
             pops, pushes = ins.stack_effect()
+            if ins.op == "ext_store" and pc == 3 and start == 0 and code[0] == 139:
+                # the store after callPrimitive: on failure the VM puts the error code on top
+                # of the stack (the last temp) and this stores it into the error-code temp
+                pops = pushes = 0
             if pops > depth:
                 raise StackError(f"offset {pc}: {ins.op} pops {pops} with {depth} on the stack")
             depth += pushes - pops
