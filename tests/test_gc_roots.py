@@ -144,3 +144,39 @@ def test_mark_stack_overflow_still_marks_everything():
                    "Smalltalk garbageCollect. "
                    "1 to: 200000 do: [:i | Array with: 0 with: 0 with: 0]. "
                    "sum := 0. a do: [:x | sum := sum + (x at: 1)]. sum") == str(n * (n + 1) // 2)
+
+
+def test_dead_compiled_methods_release_their_info_records(h):
+    from catalyst.frontend.compiler import compile_doit
+    vm = h.vm
+    spec = compile_doit("3 + 4", vm.class_scope(vm.heap.class_of(h.nil)))
+    m = vm.method_object(spec, vm.heap.class_of(h.nil))
+    assert h.value(vm.run_method(h.nil, m)) == 7
+    info = h.core.u32(m - 4) & 0xFFFFFF
+    assert info != 0                                  # running it made an info record
+    handle = h.core.call("handle_new", m)
+    h.core.call("gc")
+    assert h.core.u32(m - 4) & 0xFFFFFF == info      # alive: kept
+    assert h.core.global_value("info_free") != info
+    h.core.call("handle_free", handle)
+    h.core.call("gc")
+    assert h.core.global_value("info_free") == info   # dead: its record went back to INTERP
+
+
+def test_handles_reject_bad_indices(h):
+    assert h.core.call("handle_get", 0) == 0
+    assert h.core.call("handle_get", 1 << 30) == 0
+    h.core.call("handle_free", 0)                     # ignored, no trap
+    h.core.call("handle_free", 1 << 30)
+    i = h.core.call("handle_new", h.nil)
+    assert i > 0 and h.core.call("handle_get", i) == h.nil
+    h.core.call("handle_free", i)
+    assert h.core.call("handle_get", i) == 0
+
+
+def test_alloc_rejects_bad_class_indices_and_formats(h):
+    end = h.core.global_value("heap_end")
+    assert h.core.call("alloc", 0, 1, 1) == 0
+    assert h.core.call("alloc", 1 << 22, 1, 1) == 0
+    assert h.core.call("alloc", 20, 32, 1) == 0
+    assert h.core.global_value("heap_end") == end

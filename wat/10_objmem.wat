@@ -247,9 +247,15 @@
                            (i32.ge_u (local.get $format) (i32.const 24))))))
 
 ;; (classIndex, format, numSlots) -> a new object with pointer slots nil and others 0, or 0
-;; when the heap limit is reached even after a collection. May collect first.
+;; when the heap limit is reached even after a collection (then $outOfMemory is 1), or when the
+;; class index is not 1 .. table size - 1 or the format not 0 .. 31 (a caller's bug: nothing is
+;; allocated). May collect first.
 (func $om_alloc (export "alloc") (param $classIndex i32) (param $format i32) (param $numSlots i32) (result i32)
   (local $size i32) (local $chunk i32) (local $oop i32) (local $fill i32) (local $used i32)
+  (if (i32.or (i32.or (i32.eqz (local.get $classIndex))
+                      (i32.ge_u (local.get $classIndex) (global.get $classTableSize)))
+              (i32.gt_u (local.get $format) (i32.const 31)))
+    (then (return (i32.const 0))))
   ;; a slot count this large cannot fit any heap, and its byte count would wrap 32 bits
   (if (i32.ge_u (local.get $numSlots) (global.get $maxSlots))
     (then (global.set $outOfMemory (i32.const 1)) (return (i32.const 0))))
@@ -435,8 +441,10 @@
 (global $handleNext (export "handle_next") (mut i32) (i32.const 1))
 
 (func $handle_new (export "handle_new") (param $oop i32) (result i32)
+  ;; Expects any oop. Answers the index (1 ..) of a free handle slot now holding it, a GC root
+  ;; until handle_free; 0 when every slot is taken. Slot 0 is never used, so 0 means failure.
   (local $i i32)
-  (local.set $i (global.get $handleNext))
+  (local.set $i (select (global.get $handleNext) (i32.const 1) (global.get $handleNext)))
   (block $found
     (loop $scan
       (br_if $found (i32.ge_u (local.get $i) (global.get $handlesSize)))
@@ -448,9 +456,16 @@
   (global.set $handleNext (i32.add (local.get $i) (i32.const 1)))
   (local.get $i))
 
+;; (index) -> the oop held by a handle; 0 for a free slot or an index outside 1 .. size-1.
 (func $handle_get (export "handle_get") (param $i i32) (result i32)
+  (if (i32.or (i32.eqz (local.get $i)) (i32.ge_u (local.get $i) (global.get $handlesSize)))
+    (then (return (i32.const 0))))
   (i32.load (i32.add (global.get $handles) (i32.shl (local.get $i) (i32.const 2)))))
 
+;; (index) release a handle (its object may then be collected). Indices outside 1 .. size-1
+;; are ignored rather than written, so a host bug cannot overwrite memory past the table.
 (func $handle_free (export "handle_free") (param $i i32)
+  (if (i32.or (i32.eqz (local.get $i)) (i32.ge_u (local.get $i) (global.get $handlesSize)))
+    (then (return)))
   (i32.store (i32.add (global.get $handles) (i32.shl (local.get $i) (i32.const 2))) (i32.const 0))
   (if (i32.lt_u (local.get $i) (global.get $handleNext)) (then (global.set $handleNext (local.get $i)))))
