@@ -8,7 +8,7 @@ from catalyst.frontend.compiler import ClassScope, compile_doit, compile_method
 from catalyst.frontend.disasm import disassemble
 from catalyst.frontend.emitter import Emitter
 from catalyst.frontend.errors import CompileError
-from catalyst.frontend.literals import Binding, LitArray, MethodClassBinding, Sym
+from catalyst.frontend.literals import Binding, LitArray, MethodClassBinding, Sym, literal_text
 from catalyst.frontend.stackcheck import check_stack
 
 GLOBAL = lambda name: name[:1].isupper()   # noqa: E731
@@ -500,6 +500,9 @@ def test_literal_order_is_first_use_then_selector_and_binding():
                              Sym("with:with:with:with:with:"), Sym("foo"), MethodClassBinding()]
     spec = method("foo ^{1. 1.0. true. $a. #(1 $a). #[1]}")
     assert len(spec.literals) == 6          # 1.0, $a, #(1 $a), #[1], selector, binding
+    spec = method("foo ^{#(1). #(1.0). #(true). #(1). 0.0. -0.0. 'x'. 'x'}")
+    assert [literal_text(l) for l in spec.literals[:-2]] == [
+        "#(1)", "#(1.0)", "#(true)", "0.0", "-0.0", "'x'"]
 
 
 def test_global_and_class_variable_bindings():

@@ -96,5 +96,10 @@ def literal_text(value) -> str:
 
 
 def literal_key(value):
-    """A key that distinguishes 1 from 1.0 and True (Python conflates them in dicts)."""
+    """A key that distinguishes 1 from 1.0 and True (Python conflates them in dicts), also
+    inside literal arrays: #(1) and #(1.0) are different literals."""
+    if isinstance(value, LitArray):
+        return ("LitArray", tuple(literal_key(v) for v in value.items))
+    if isinstance(value, float):
+        return ("float", repr(value))          # -0.0 is not 0.0
     return (type(value).__name__, value)

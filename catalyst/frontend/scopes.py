@@ -222,7 +222,7 @@ class Analysis:
         if inlined:
             if todo is not None and self.limit_needs_temp(todo.args[0]):
                 # Squeak keeps the limit in a hidden temp, ahead of the loop variable
-                self.hidden_limits[id(todo)] = self.declare(env, inner, f"{b.args[0]}LimiT",
+                self.hidden_limits[id(todo)] = self.declare(env, inner, f"<limit of {b.args[0]}>",
                                                             "inlined_arg", b)
             for a in b.args:
                 self.declare(env, inner, a, "inlined_arg", b)
