@@ -8,7 +8,8 @@ inlining.py for which sends are inlined):
 
 * if for value: `cond; jumpFalse L1; then; jump L2; L1: else; L2:` (no jump after an arm
   that ends in `^`); for effect with one empty arm: `cond; jumpFalse/jumpTrue L; arm; L:`;
-  for effect with two real arms: the value form then `pop`.
+  for effect with two real arms, the same shape with each arm compiled for effect (each arm
+  pops its own value, as the methods of Squeak-compiled images show).
 * while: `L1: cond; jumpFalse L2; body; jump L1; L2:` (`nil` pushed when the value is used).
 * to:do:: `[limit; popIntoTemp lim]; rcvr; popIntoTemp i; L1: i; lim; <=; jumpFalse L2; body;
   i; step; +; popIntoTemp i; jump L1; L2:` (for value the receiver stays as the result).
@@ -314,9 +315,15 @@ class CodeGenerator:
             em.jump("true", skip)
             self.arm_effect(other)
             em.label(skip)
-        else:                            # two real arms for effect share one pop
-            self.if_shape(then, other, True)
-            em.pop()
+        else:                            # two real arms, each compiled for effect
+            l_else, l_end = Label(), Label()
+            em.jump("false", l_else)
+            self.arm_effect(then)
+            if not arm_returns(then):
+                em.jump("jump", l_end)
+            em.label(l_else)
+            self.arm_effect(other)
+            em.label(l_end)
 
     def inline_if(self, plan, n, for_value):
         self.value(plan.receiver)

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from catalyst.frontend.bytecodes import SPECIAL_SELECTORS
 
 SPECIAL_INDEX = {sel: (i, n) for i, (sel, n) in enumerate(SPECIAL_SELECTORS)}
+# Squeak-compiled Spur images send #class as an ordinary message (so that classes and proxies
+# may override it); bytecode 199 is never emitted for it. Every other special selector is.
+SENT_NORMALLY = {"class"}
 
 
 class EncodingError(ValueError):
@@ -165,7 +168,7 @@ class Emitter:
     def send_special(self, selector: str, nargs: int) -> bool:
         """Emit the special-selector bytecode if selector is one (with that arity)."""
         spec = SPECIAL_INDEX.get(selector)
-        if spec is None or spec[1] != nargs:
+        if spec is None or spec[1] != nargs or selector in SENT_NORMALLY:
             return False
         self.byte(176 + spec[0], effect=-nargs)
         return True
