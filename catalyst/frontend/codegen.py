@@ -243,8 +243,12 @@ class CodeGenerator:
     def send(self, n: ast.Send, for_value: bool):
         plan = plan_for(n)
         if plan is not None:
-            if self.note_optimized and n.selector not in self.optimized:
-                self.optimized.append(n.selector)
+            if self.note_optimized:
+                # Squeak notes the bodyless loops under their one-argument selectors
+                noted = {"whileTrue": "whileTrue:", "whileFalse": "whileFalse:"}.get(
+                    n.selector, n.selector)
+                if noted not in self.optimized:
+                    self.optimized.append(noted)
             depth = self.em.depth
             getattr(self, "inline_" + plan.kind)(plan, n, for_value)
             self.em.depth = depth + (1 if for_value else 0)
