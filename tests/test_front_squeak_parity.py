@@ -4,7 +4,9 @@ The expected bytecodes, literal frames and headers below were read out of the Co
 `headless.image` (a Spur image shipped with SqueakJS, compiled by Squeak's own
 EncoderForV3PlusClosures), for methods whose source is known. Our compiler must produce the same
 bytes (the image's 1-4 byte trailers aside) and, with `optimized_selectors=True` (Squeak 5+ lists
-inlined selectors like #ifTrue: in the literal frame), the same literal frame.
+inlined selectors like #ifTrue: in the literal frame) and `quick_primitives=True` (methods that
+only answer self, a constant or an instance variable get primitives 256-519), the same literal
+frame and header.
 """
 import pytest
 
@@ -46,6 +48,12 @@ GOLDEN = [
 ('{Block}>>#repeat', 'Block', ['outerContext', 'startpc', 'numArgs'], 'repeat\n\t[self value. true] whileTrue', '70c9877199a3f978000000', ['#whileTrue:', '#repeat', '{Block}'], 3),
 ('{Number}>>#to:by:do:', 'Number', [], 'to: stop by: step do: aBlock\n\t| i |\n\ti := self.\n\tstep < 0\n\t\tifTrue: [[stop <= i]\n\t\t\t\twhileTrue: \n\t\t\t\t\t[aBlock value: i.\n\t\t\t\t\ti := i + step]]\n\t\tifFalse: [[stop >= i]\n\t\t\t\twhileTrue: \n\t\t\t\t\t[aBlock value: i.\n\t\t\t\t\ti := i + step]]', '706b1175b2ac111013b4ac0a1213ca871311b06ba3f1a40f1013b5ac0a1213ca871311b06ba3f178000000', ['#ifTrue:ifFalse:', '#whileTrue:', '#to:by:do:', '{Number}'], 51380228),
 ('{LinkedList}>>#linksDo:', 'LinkedList', ['firstLink', 'lastLink'], 'linksDo: aBlock\n\t| aLink |\n\taLink := firstLink.\n\t[aLink == nil] whileFalse: \n\t\t[aBlock value: aLink.\n\t\taLink := aLink nextLink]', '00691173c6a8091011ca8711d069a3f278', ['#nextLink', '#whileFalse:', '#linksDo:', '{LinkedList}'], 17301508),
+('{Object}>>#isNil', 'Object', [], 'isNil\n\t^false', '8b02017a000000', ['#isNil', '{Object}'], 65538),
+('{UndefinedObject}>>#isNil', 'UndefinedObject', [], 'isNil\n\t^true', '8b010179000000', ['#isNil', '{UndefinedObject}'], 65538),
+('{Object}>>#yourself', 'Object', [], 'yourself\n\t^self', '8b000178000000', ['#yourself', '{Object}'], 65538),
+('{Block}>>#numArgs', 'Block', ['outerContext', 'startpc', 'numArgs'], 'numArgs\n\t^numArgs', '8b0a01027c', ['#numArgs', '{Block}'], 65538),
+('{LargeNegativeInteger}>>#sign', 'LargeNegativeInteger', [], 'sign\n\t^-1', '8b0401747c', ['#sign', '{LargeNegativeInteger}'], 65538),
+('{Object}>>#ifNil:', 'Object', [], 'ifNil: nilBlock\n\t^self', '78', ['#ifNil:', '{Object}'], 17039362),
 ]
 
 
@@ -60,7 +68,7 @@ def _texts(spec, cls):
 
 @pytest.mark.parametrize("key,cls,ivars,src,code,lits,header", GOLDEN, ids=[g[0] for g in GOLDEN])
 def test_same_bytes_literals_and_header_as_squeak(key, cls, ivars, src, code, lits, header):
-    spec = _compile(cls, ivars, src, optimized_selectors=True)
+    spec = _compile(cls, ivars, src, optimized_selectors=True, quick_primitives=True)
     mine = spec.bytecodes.hex()
     trailer = code[len(mine):]
     assert code.startswith(mine) and set(trailer) <= {"0"} and len(trailer) <= 8, \
@@ -75,3 +83,8 @@ def test_default_literal_frame_omits_inlined_selectors(key, cls, ivars, src, cod
     inlined = {"#ifTrue:", "#ifTrue:ifFalse:", "#and:", "#whileTrue:", "#to:do:"}
     assert _texts(spec, cls) == [l for l in lits if l not in inlined]
     assert spec.header & 0x7FFF == len(spec.literals)
+
+
+def test_quick_primitives_are_off_by_default():
+    spec = _compile("Object", [], "isNil ^false")
+    assert spec.primitive == 0 and spec.bytecodes == bytes([0x7A])

@@ -29,8 +29,10 @@ from catalyst.frontend.scopes import Analysis, Scope, TempVar, Vector, assign_sl
     collect_references
 
 class CodeGenerator:
-    def __init__(self, method: ast.Method, cls, errors, optimized_selectors: bool = False):
+    def __init__(self, method: ast.Method, cls, errors, optimized_selectors: bool = False,
+                 quick_primitives: bool = False):
         self.m, self.cls, self.errors = method, cls, errors
+        self.quick_primitives = quick_primitives
         self.literals: list = []
         self.literal_index: dict = {}
         self.em = Emitter()
@@ -52,6 +54,8 @@ class CodeGenerator:
             module, name = m.named_primitive
             self.lit(LitArray((Sym(module), Sym(name), 0, 0)))
         em = self.em
+        if self.quick_primitives and not m.primitive:
+            m.primitive = self.quick_primitive(m)
         if m.primitive:
             em.call_primitive(m.primitive)
             if m.error_temp is not None:   # the VM stores the failure code through this store
@@ -70,6 +74,26 @@ class CodeGenerator:
         self.literals.append(MethodClassBinding())
         num_temps = len(root.args) + len(root.slots)
         return code, self.literals, num_temps, em.max_depth
+
+    def quick_primitive(self, m: ast.Method) -> int:
+        """Squeak marks argument-less methods that only answer self, a constant or an instance
+        variable with a quick primitive: 256 self, 257-263 true false nil -1 0 1 2, 264+i the
+        instance variable i (0 when the method is not quick)."""
+        if m.args or m.temps or m.is_doit or len(m.body) != 1 or \
+                not isinstance(m.body[0], ast.Return):
+            return 0
+        v = m.body[0].value
+        if isinstance(v, ast.Var):
+            ref = self.an.refs.get(id(v))
+            if ref in (("pseudo", "self"), ("pseudo", "super")):
+                return 256
+            if isinstance(ref, tuple) and ref[0] == "pseudo" and ref[1] in ("true", "false", "nil"):
+                return {"true": 257, "false": 258, "nil": 259}[ref[1]]
+            if isinstance(ref, tuple) and ref[0] == "ivar" and ref[1] < 256:
+                return 264 + ref[1]
+        if isinstance(v, ast.Literal) and type(v.value) is int and -1 <= v.value <= 2:
+            return 261 + v.value
+        return 0
 
     def method_body(self, body):
         self.statements_but_last(body)

@@ -85,15 +85,16 @@ class Resolver:
         raise self.error(f"undeclared variable {name}", node)
 
 
-def _compile(source: str, cls: ClassScope, filename: str, line_offset: int,
-             doit: bool, optimized_selectors: bool = False) -> CompiledMethodSpec:
+def _compile(source: str, cls: ClassScope, filename: str, line_offset: int, doit: bool,
+             optimized_selectors: bool = False, quick_primitives: bool = False
+             ) -> CompiledMethodSpec:
     cls = cls or ClassScope()
     parse = parse_doit if doit else parse_method
     method = parse(source, filename, line_offset)
     resolver = Resolver(source, cls, filename, line_offset, doit)
     try:
-        code, literals, num_temps, depth = CodeGenerator(method, cls, resolver,
-                                                         optimized_selectors).generate()
+        code, literals, num_temps, depth = CodeGenerator(
+            method, cls, resolver, optimized_selectors, quick_primitives).generate()
     except EncodingError as e:
         raise resolver.error(f"method too large: {e}", method) from None
     nargs = len(method.args)
@@ -111,11 +112,15 @@ def _compile(source: str, cls: ClassScope, filename: str, line_offset: int,
 
 
 def compile_method(source: str, cls: ClassScope | None = None, filename: str = "<input>",
-                   line_offset: int = 0, optimized_selectors: bool = False) -> CompiledMethodSpec:
+                   line_offset: int = 0, optimized_selectors: bool = False,
+                   quick_primitives: bool = False) -> CompiledMethodSpec:
     """Compile a method definition (`selector args <pragmas> | temps | statements`).
 
-    optimized_selectors: also list the inlined selectors before the selector, as Squeak 5+."""
-    return _compile(source, cls, filename, line_offset, False, optimized_selectors)
+    Two options reproduce what Squeak 5+ does beyond Catalyst's needs: optimized_selectors lists
+    the inlined selectors (#ifTrue:...) before the selector; quick_primitives gives methods that
+    only answer self, a constant or an instance variable a quick primitive (256-519)."""
+    return _compile(source, cls, filename, line_offset, False, optimized_selectors,
+                    quick_primitives)
 
 
 def compile_doit(source: str, cls: ClassScope | None = None, filename: str = "<doit>",
