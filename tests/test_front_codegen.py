@@ -664,6 +664,9 @@ def test_doit_capitalized_undeclared_names_are_globals():
     ("foo: a | a | ^a", "a is declared twice"),
     ("foo | self | ^1", "cannot use self as a variable name"),
     ("foo ^zork", "undeclared variable zork"),
+    ("foo <primitive: 1 error: ec> [ec := 1] value. ^ec", "primitive error code ec"),
+    ("foo ^[:a1 :a2 :a3 :a4 :a5 :a6 :a7 :a8 :a9 :b1 :b2 :b3 :b4 :b5 :b6 :b7 | 1]",
+     "more than 15 arguments"),
     ("foo | " + " ".join(f"t{i}" for i in range(64)) + " | ^t0", "more than 63 temporaries"),
     ("foo " + ". ".join(f"self x: 's{i}'" for i in range(256)), "literal"),
 ])

@@ -60,6 +60,9 @@ class CodeGenerator:
             em.call_primitive(m.primitive)
             if m.error_temp is not None:   # the VM stores the failure code through this store
                 ec = next(v for v in root.vars if v.name == m.error_temp)
+                if ec.remote:
+                    raise self.errors.error(f"the primitive error code {ec.name} cannot be "
+                                            "assigned inside a block", m)
                 em.store_temp(self.slot(ec), pop=False)
         self.vector_prologue(root)
         body = m.body
