@@ -1,10 +1,11 @@
 """Integer primitives 1-17 and their LargeInteger-capable twins 21-37, run one at a time on a
 frame through `prim_call`, against Python's exact integer arithmetic.
 
-Catalyst's contract (TEAM.md, 50_prims.wat): operands are SmallIntegers or LargeIntegers below
-2^62 in magnitude; a result outside the SmallInteger range comes back as a normalized
-LargePositive/NegativeInteger; anything that would need more than 62 bits fails, so the kernel's
-Smalltalk code takes over. `/` succeeds only when exact; `//` and `\\\\` floor; `quo:` truncates.
+Catalyst's contract (50_prims.wat): for 1-17 as for 21-37, operands are SmallIntegers or
+LargeIntegers below 2^62 in magnitude; a result outside the SmallInteger range comes back as a
+normalized LargePositive/NegativeInteger; anything needing more than 62 bits fails, so the
+kernel's Smalltalk code takes over. `/` succeeds only when exact; `//` and `\\\\` floor; `quo:`
+truncates.
 """
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -134,6 +135,15 @@ def test_overflow_at_two_to_the_thirty(h):
     assert h.class_name(neg) == "LargeNegativeInteger" and h.value(neg) == -(1 << 30) - 1
     assert h.value(h.prim(13, tag(SMALL_MIN), tag(-1))) == 1 << 30    # quo: overflows too
     assert h.value(h.prim(9, tag(1 << 15), tag(1 << 15))) == 1 << 30
+
+
+def test_smalltalk_overflows_into_large_integers(h):
+    # the kernel's LargeInteger code relies on 1-17 answering LargeIntegers (see 50_prims.wat)
+    assert h.vm.eval("(1073741823 + 1) class") == "LargePositiveInteger"
+    assert h.vm.eval("(-1073741824 - 1) printString") == "'-1073741825'"
+    assert h.vm.eval("(32768 * 32768) - 1073741823") == "1"
+    assert h.vm.eval("5 bitAnd: (1 bitShift: 40) + 7") == "5"
+    assert h.vm.eval("20 factorial printString") == "'2432902008176640000'"
 
 
 def test_non_integer_operands_fail(h):

@@ -35,9 +35,28 @@
   (i32.and (i64.lt_s (local.get $v) (i64.const 0x4000000000000000))
            (i64.gt_s (local.get $v) (i64.const -0x4000000000000000))))
 
-(func $prim_integer (param $prim i32) (param $nargs i32) (result i32)
+;; (small, value) answer an integer result: with small = 1 only a SmallInteger, failing on
+;; overflow as Squeak's SmallInteger primitives do; with small = 0 a LargeInteger when needed.
+;; $prim_dispatch passes 0 for 1-17 too: Catalyst's kernel computes LargeInteger arithmetic
+;; (largeAdd: and friends) with SmallInteger sends that may overflow, and recurses without end
+;; when 1-17 fail on overflow. Answering the exact LargeInteger is the same value, faster.
+(func $prim_answer_int (param $small i32) (param $v i64) (result i32)
+  (if (i32.and (local.get $small) (i32.eqz (call $om_fits_small (local.get $v))))
+    (then (return (i32.const 0))))
+  (call $prim_answer (i32.const 1) (call $om_int64 (local.get $v))))
+
+;; (prim 1-17, argCount, small) the integer primitives. With small = 1 both operands must be
+;; SmallIntegers and results must be (Squeak's 1-17); with small = 0 (21-37, called with
+;; prim - 20) operands may be LargeIntegers below 2^62 in magnitude and results anything up to
+;; that. Beyond, the primitive fails and the Smalltalk code computes the answer.
+(func $prim_integer (param $prim i32) (param $nargs i32) (param $small i32) (result i32)
   (local $a i64) (local $b i64) (local $r i64) (local $q i64)
   (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+  (if (i32.and (local.get $small)
+               (i32.eqz (i32.and (i32.and (call $prim_arg (i32.const 1) (i32.const 0))
+                                          (call $prim_arg (i32.const 1) (i32.const 1)))
+                                 (i32.const 1))))
+    (then (return (i32.const 0))))
   (if (i32.eqz (call $prim_int_operands (call $prim_arg (i32.const 1) (i32.const 0))
                                          (call $prim_arg (i32.const 1) (i32.const 1))))
     (then (return (i32.const 0))))
@@ -49,8 +68,8 @@
     (block $p9 (block $p8 (block $p7 (block $p6 (block $p5 (block $p4 (block $p3 (block $p2 (block $p1
       (br_table $p1 $p1 $p2 $p3 $p4 $p5 $p6 $p7 $p8 $p9 $p10 $p11 $p12 $p13 $p14 $p15 $p16 $p17 $fail
                 (local.get $prim)))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.add (local.get $a) (local.get $b))))))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.sub (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.add (local.get $a) (local.get $b)))))
+      (return (call $prim_answer_int (local.get $small) (i64.sub (local.get $a) (local.get $b)))))
       (return (call $prim_bool (i32.const 1) (i64.lt_s (local.get $a) (local.get $b)))))
       (return (call $prim_bool (i32.const 1) (i64.gt_s (local.get $a) (local.get $b)))))
       (return (call $prim_bool (i32.const 1) (i64.le_s (local.get $a) (local.get $b)))))
@@ -59,27 +78,27 @@
       (return (call $prim_bool (i32.const 1) (i64.ne (local.get $a) (local.get $b)))))
       ;; 9 *: only when both fit 31 bits, so the product is exact in 63
       (br_if $fail (i32.eqz (i32.and (call $om_fits_small (local.get $a)) (call $om_fits_small (local.get $b)))))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.mul (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.mul (local.get $a) (local.get $b)))))
       ;; 10 / exact
       (br_if $fail (i64.eqz (local.get $b)))
       (br_if $fail (i64.ne (i64.rem_s (local.get $a) (local.get $b)) (i64.const 0)))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.div_s (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.div_s (local.get $a) (local.get $b)))))
       ;; 11 \\ modulo (floored)
       (br_if $fail (i64.eqz (local.get $b)))
       (local.set $r (i64.sub (local.get $a) (i64.mul (call $floor_div (local.get $a) (local.get $b)) (local.get $b))))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (local.get $r)))))
+      (return (call $prim_answer_int (local.get $small) (local.get $r))))
       ;; 12 // floored division
       (br_if $fail (i64.eqz (local.get $b)))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (call $floor_div (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (call $floor_div (local.get $a) (local.get $b)))))
       ;; 13 quo: truncated division
       (br_if $fail (i64.eqz (local.get $b)))
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.div_s (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.div_s (local.get $a) (local.get $b)))))
       ;; 14 bitAnd:
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.and (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.and (local.get $a) (local.get $b)))))
       ;; 15 bitOr:
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.or (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.or (local.get $a) (local.get $b)))))
       ;; 16 bitXor:
-      (return (call $prim_answer (i32.const 1) (call $om_int64 (i64.xor (local.get $a) (local.get $b))))))
+      (return (call $prim_answer_int (local.get $small) (i64.xor (local.get $a) (local.get $b)))))
     ;; 17 bitShift:
     (if (i64.ge_s (local.get $b) (i64.const 0))
       (then
@@ -91,7 +110,7 @@
         (local.set $r (i64.shr_s (local.get $a)
                                  (select (i64.const 63) (i64.sub (i64.const 0) (local.get $b))
                                          (i64.lt_s (local.get $b) (i64.const -63)))))))
-    (return (call $prim_answer (i32.const 1) (call $om_int64 (local.get $r)))))
+    (return (call $prim_answer_int (local.get $small) (local.get $r))))
   (i32.const 0))
 
 ;; Float primitives 40-59 (40: SmallInteger asFloat)
@@ -350,9 +369,9 @@
   (if (i32.and (i32.ge_s (local.get $want) (i32.const 0)) (i32.ne (local.get $want) (local.get $nargs)))
     (then (return (i32.const 0))))
   (local.set $r (call $prim_arg (local.get $nargs) (i32.const 0)))
-  (if (i32.le_u (local.get $prim) (i32.const 17)) (then (return (call $prim_integer (local.get $prim) (local.get $nargs)))))
+  (if (i32.le_u (local.get $prim) (i32.const 17)) (then (return (call $prim_integer (local.get $prim) (local.get $nargs) (i32.const 0)))))
   (if (i32.and (i32.ge_u (local.get $prim) (i32.const 21)) (i32.le_u (local.get $prim) (i32.const 37)))
-    (then (return (call $prim_integer (i32.sub (local.get $prim) (i32.const 20)) (local.get $nargs)))))
+    (then (return (call $prim_integer (i32.sub (local.get $prim) (i32.const 20)) (local.get $nargs) (i32.const 0)))))
   (if (i32.and (i32.ge_u (local.get $prim) (i32.const 40)) (i32.le_u (local.get $prim) (i32.const 59)))
     (then (return (call $prim_float (local.get $prim) (local.get $nargs)))))
   (if (i32.or (i32.eq (local.get $prim) (i32.const 60)) (i32.eq (local.get $prim) (i32.const 63)))
