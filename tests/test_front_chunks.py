@@ -1,7 +1,7 @@
 """File-in: chunk splitting, class definitions, method sections, doIts, line numbers, errors."""
 import pytest
 
-from catalyst.frontend.chunks import ClassDef, ClassInstVars, DoIt, MethodChunk, read_chunks
+from catalyst.frontend.chunks import ClassInstVars, DoIt, read_chunks
 from catalyst.frontend.compiler import ClassScope, compile_method
 from catalyst.frontend.errors import CompileError
 

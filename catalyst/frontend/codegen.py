@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from catalyst.frontend import ast
 from catalyst.frontend.emitter import Emitter, EncodingError, Label
-from catalyst.frontend.errors import CompileError
 from catalyst.frontend.inlining import ConstArm, arm_returns, is_nil_arm, plan_for, \
     statement_returns
 from catalyst.frontend.literals import Binding, LitArray, MethodClassBinding, Sym, literal_key

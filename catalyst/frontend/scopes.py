@@ -21,7 +21,7 @@ The analysis follows Squeak's closure compiler:
 from __future__ import annotations
 
 from catalyst.frontend import ast
-from catalyst.frontend.inlining import plan_for, inlined_blocks, ConstArm
+from catalyst.frontend.inlining import ConstArm, plan_for
 
 PSEUDO = ("self", "super", "true", "false", "nil", "thisContext")
 
