@@ -21,7 +21,7 @@ FAST = """(func $method (param $fp i32) (result i32) (local $r i32) (local $n i3
                    (i32.const 1)) (i32.const 1)))"""
 WRONG = "(func $method (param $fp i32) (result i32) (i32.const 1))"
 INVALID = "(func $method (param $fp i32) (result i32) (i64.const 1))"
-SLOW = FAST.replace("(local.set $r", "(local.set $n (i32.const 3000000)) (loop $spin (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $spin (local.get $n)))\n  (local.set $r", 1)
+SLOW = FAST.replace("(local.set $r", "(local.set $n (i32.const 200000)) (loop $spin (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $spin (local.get $n)))\n  (local.set $r", 1)
 
 
 class Fake(BaseHTTPRequestHandler):

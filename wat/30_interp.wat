@@ -143,7 +143,9 @@
 ;; Global cache: 4096 entries of (selector, class, method) at $methodCache.
 
 (func $interp_gc_flush
-  (memory.fill (global.get $methodCache) (i32.const 0) (i32.const 0x10000)))
+  (memory.fill (global.get $methodCache) (i32.const 0) (i32.const 0x10000))
+  ;; the send sites' cached targets (30_interp.wat, inline caches); the classes stay
+  (memory.fill (global.get $icTargets) (i32.const 0) (i32.const 0x100000)))
 
 (func $flush_method_cache (export "flush_method_cache")
   (call $interp_gc_flush))
@@ -193,39 +195,58 @@
       (br $up)))
   (i32.const 0))
 
-;; --- inline caches (type feedback) -------------------------------------------------------
-;; 65536 entries of 32 bytes at $icTable: method, pc, count (0-4, 5 = megamorphic), 4 classes.
+;; --- inline caches (type feedback and the interpreter's send-site cache) -------------------
+;; 65536 records of 32 bytes at $icTable: method, pc, count (0-4, 5 = megamorphic), 4 class
+;; indices. Beside them, at $icTable + 0x200000, 65536 target records of 16 bytes: the method
+;; each recorded class found at that site (0 = not known). The targets are only a cache: every
+;; flush of the method cache (GC, flushCache primitives) zeroes them, while the classes stay as
+;; type feedback for the JIT. The interpreter's send fast path ($interpret, $do_send) reads both.
+
+(global $icTargets i32 (i32.const 0x260000))   ;; $icTable + 0x200000
+
+;; (method, pc) -> index of the site's record (records at $icTable + 32*i, targets + 16*i)
+(func $ic_index (param $m i32) (param $pc i32) (result i32)
+  (i32.and (i32.add (i32.mul (i32.shr_u (local.get $m) (i32.const 3)) (i32.const 31)) (local.get $pc))
+           (i32.const 0xFFFF)))
 
 (func $ic_entry (param $m i32) (param $pc i32) (result i32)
-  (i32.add (global.get $icTable)
-           (i32.shl (i32.and (i32.add (i32.mul (i32.shr_u (local.get $m) (i32.const 3)) (i32.const 31))
-                                      (local.get $pc)) (i32.const 0xFFFF)) (i32.const 5))))
+  (i32.add (global.get $icTable) (i32.shl (call $ic_index (local.get $m) (local.get $pc)) (i32.const 5))))
 
-;; (method, pc, receiver class index) record a receiver class seen at a send site.
-(func $ic_record (param $m i32) (param $pc i32) (param $ci i32)
-  (local $e i32) (local $n i32) (local $i i32)
-  (local.set $e (call $ic_entry (local.get $m) (local.get $pc)))
+;; (method, pc, receiver class index) record a receiver class seen at a send site. Answers the
+;; address of the target word for that class (where the caller caches the method it finds), or
+;; 0 when the site is megamorphic. A record that belonged to another site is taken over.
+(func $ic_record (param $m i32) (param $pc i32) (param $ci i32) (result i32)
+  (local $e i32) (local $n i32) (local $i i32) (local $t i32)
+  (local.set $i (call $ic_index (local.get $m) (local.get $pc)))
+  (local.set $e (i32.add (global.get $icTable) (i32.shl (local.get $i) (i32.const 5))))
+  (local.set $t (i32.add (global.get $icTargets) (i32.shl (local.get $i) (i32.const 4))))
+  (local.set $i (i32.const 0))
   (if (i32.or (i32.ne (i32.load (local.get $e)) (local.get $m))
               (i32.ne (i32.load offset=4 (local.get $e)) (local.get $pc)))
     (then (i32.store (local.get $e) (local.get $m))
           (i32.store offset=4 (local.get $e) (local.get $pc))
           (i32.store offset=8 (local.get $e) (i32.const 1))
           (i32.store offset=12 (local.get $e) (local.get $ci))
-          (return)))
+          (i64.store offset=16 (local.get $e) (i64.const 0))
+          (i32.store offset=24 (local.get $e) (i32.const 0))
+          (i64.store (local.get $t) (i64.const 0))
+          (i64.store offset=8 (local.get $t) (i64.const 0))
+          (return (local.get $t))))
   (local.set $n (i32.load offset=8 (local.get $e)))
-  (if (i32.ge_u (local.get $n) (i32.const 5)) (then (return)))
+  (if (i32.ge_u (local.get $n) (i32.const 5)) (then (return (i32.const 0))))
   (block $new
     (loop $seen
       (br_if $new (i32.ge_u (local.get $i) (local.get $n)))
       (if (i32.eq (i32.load offset=12 (i32.add (local.get $e) (i32.shl (local.get $i) (i32.const 2))))
                   (local.get $ci))
-        (then (return)))
+        (then (return (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 2))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $seen)))
   (if (i32.eq (local.get $n) (i32.const 4))
-    (then (i32.store offset=8 (local.get $e) (i32.const 5)) (return)))
+    (then (i32.store offset=8 (local.get $e) (i32.const 5)) (return (i32.const 0))))
   (i32.store offset=12 (i32.add (local.get $e) (i32.shl (local.get $n) (i32.const 2))) (local.get $ci))
-  (i32.store offset=8 (local.get $e) (i32.add (local.get $n) (i32.const 1))))
+  (i32.store offset=8 (local.get $e) (i32.add (local.get $n) (i32.const 1)))
+  (i32.add (local.get $t) (i32.shl (local.get $n) (i32.const 2))))
 
 (func $ic_count (export "ic_count") (param $m i32) (param $pc i32) (result i32)
   (local $e i32) (local $n i32)

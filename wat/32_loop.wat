@@ -9,6 +9,7 @@
   (local $fp i32) (local $sp i32) (local $ip i32) (local $op i32)
   (local $a i32) (local $b i32) (local $t i32) (local $x i64) (local $fa f64) (local $fb f64)
   (local $sel i32) (local $nargs i32) (local $super i32) (local $sendIp i32) (local $m i32)
+  (local $ci i32) (local $e i32) (local $h i32) (local $c i32)
   (local.set $fp (global.get $fp))
   (local.set $sp (global.get $sp))
   (local.set $ip (global.get $ip))
@@ -270,12 +271,21 @@
     (local.set $t (i32.add (i32.shl (i32.sub (i32.and (local.get $op) (i32.const 7)) (i32.const 4)) (i32.const 8))
                            (i32.load8_u (local.get $ip))))
     (local.set $ip (i32.add (i32.add (local.get $ip) (i32.const 1)) (local.get $t)))
-    (if (i32.lt_s (local.get $t) (i32.const 0))
-      (then
-        (local.set $m (call $method_info (i32.load offset=4 (local.get $fp))))
-        (if (local.get $m)
-          (then (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
-                (call $count_activation (i32.load offset=4 (local.get $fp)) (local.get $m))))))
+    (br_if $next (i32.ge_s (local.get $t) (i32.const 0)))
+    ;; a back-edge: count it in the method's info record (which its activation created);
+    ;; only crossing the hot threshold calls out
+    (local.set $m (i32.load offset=4 (local.get $fp)))
+    (local.set $e (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF)))
+    (br_if $next (i32.eqz (local.get $e)))
+    (local.set $e (i32.add (global.get $infoTable) (i32.shl (local.get $e) (i32.const 4))))
+    (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
+    (i32.store offset=4 (local.get $e) (local.get $c))
+    (br_if $next (i32.eqz (global.get $jitEnabled)))
+    (br_if $next (i32.lt_u (local.get $c) (global.get $hotThreshold)))
+    (br_if $next (i32.load offset=12 (local.get $e)))
+    (i32.store offset=4 (local.get $e) (i32.sub (local.get $c) (i32.const 1)))
+    (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
+    (call $count_activation (local.get $m) (local.get $e))
     (br $next))
     ;; 168-175 long jump if true (168-171) / if false (172-175)
     (local.set $t (i32.add (i32.shl (i32.and (local.get $op) (i32.const 3)) (i32.const 8))
@@ -299,14 +309,14 @@
         (local.set $t (i32.and (local.get $op) (i32.const 7)))
         (if (i32.le_u (local.get $t) (i32.const 1))
           (then
-            (local.set $x (if (result i64) (local.get $t)
-                            (then (i64.sub (i64.extend_i32_s (i32.shr_s (local.get $a) (i32.const 1)))
-                                           (i64.extend_i32_s (i32.shr_s (local.get $b) (i32.const 1)))))
-                            (else (i64.add (i64.extend_i32_s (i32.shr_s (local.get $a) (i32.const 1)))
-                                           (i64.extend_i32_s (i32.shr_s (local.get $b) (i32.const 1)))))))
-            (if (call $om_fits_small (local.get $x))
+            ;; two 31-bit values: the i32 sum or difference is exact; it must fit 31 bits
+            (local.set $c (if (result i32) (local.get $t)
+                            (then (i32.sub (i32.shr_s (local.get $a) (i32.const 1)) (i32.shr_s (local.get $b) (i32.const 1))))
+                            (else (i32.add (i32.shr_s (local.get $a) (i32.const 1)) (i32.shr_s (local.get $b) (i32.const 1))))))
+            (local.set $h (i32.or (i32.shl (local.get $c) (i32.const 1)) (i32.const 1)))
+            (if (i32.eq (i32.shr_s (local.get $h) (i32.const 1)) (local.get $c))
               (then (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
-                    (i32.store (local.get $sp) (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))
+                    (i32.store (local.get $sp) (local.get $h))
                     (br $next))))
           (else
             (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
@@ -441,12 +451,158 @@
         (br $next)))
     (br $do_return))
     ;; --- $do_return: return $a from the current frame to its caller
+    ;; Fast path: no married context to kill, not a base frame, and the caller directly below
+    ;; (it made the send, so its receiver slot is just under this frame).
+    (block $slow_return
+      (local.set $t (i32.load offset=24 (local.get $fp)))   ;; FRAME_FLAGS
+      (br_if $slow_return (i32.and (local.get $t) (global.get $FLAG_BASE)))
+      (br_if $slow_return (i32.load offset=16 (local.get $fp)))   ;; FRAME_CONTEXT
+      (local.set $b (i32.load (local.get $fp)))   ;; FRAME_CALLER
+      (br_if $slow_return (i32.ne (i32.add (i32.load offset=12 (local.get $b)) (i32.const 4)) (local.get $fp)))
+      (local.set $sp (i32.sub (local.get $fp) (i32.shl (i32.add (i32.and (local.get $t) (i32.const 255)) (i32.const 1)) (i32.const 2))))
+      (i32.store (local.get $sp) (local.get $a))
+      (local.set $fp (local.get $b))
+      (local.set $ip (i32.add (i32.add (i32.load offset=4 (local.get $b)) (i32.const 7)) (i32.load offset=8 (local.get $b))))
+      (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
     (if (call $return_from_frame (local.get $a)) (then (return (local.get $a))))
     (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip))
     (br $next))
     ;; --- $do_send: send $sel to the receiver under $nargs arguments ($super: lookup in the
     ;; superclass of the method's class)
+    ;; Fast path: the send site's inline cache knows the method for the receiver's class, and
+    ;; the method is interpreted, has no primitive and does not get hot now: build its frame
+    ;; here (ABI.md section 8) and go on in it. Everything else takes $send below.
+    (block $slow_send
+      (br_if $slow_send (i32.or (local.get $super) (i32.eqz (local.get $sel))))
+      (local.set $a (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+      (local.set $ci (if (result i32) (i32.and (local.get $a) (i32.const 3))
+                       (then (select (i32.const 1) (i32.const 2) (i32.and (local.get $a) (i32.const 1))))
+                       (else (i32.and (i32.load (local.get $a)) (i32.const 0x3FFFFF)))))
+      (local.set $m (i32.load offset=4 (local.get $fp)))
+      (local.set $t (i32.sub (i32.sub (local.get $sendIp) (local.get $m)) (i32.const 7)))   ;; pc of the send
+      (local.set $e (call $ic_index (local.get $m) (local.get $t)))
+      (local.set $b (i32.add (global.get $icTable) (i32.shl (local.get $e) (i32.const 5))))
+      (br_if $slow_send (i32.ne (i32.load (local.get $b)) (local.get $m)))
+      (br_if $slow_send (i32.ne (i32.load offset=4 (local.get $b)) (local.get $t)))
+      (local.set $e (i32.add (global.get $icTargets) (i32.shl (local.get $e) (i32.const 4))))
+      ;; the slot of the receiver's class among the (up to 4) recorded ones
+      (block $hit
+        (br_if $hit (i32.eq (i32.load offset=12 (local.get $b)) (local.get $ci)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (br_if $hit (i32.eq (i32.load offset=16 (local.get $b)) (local.get $ci)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (br_if $hit (i32.eq (i32.load offset=20 (local.get $b)) (local.get $ci)))
+        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (br_if $hit (i32.eq (i32.load offset=24 (local.get $b)) (local.get $ci)))
+        (br $slow_send))
+      (local.set $m (i32.load (local.get $e)))   ;; the target method (0: not cached)
+      (br_if $slow_send (i32.eqz (local.get $m)))
+      ;; its info record (created on the first activation, which took the slow path)
+      (local.set $e (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF)))
+      (br_if $slow_send (i32.eqz (local.get $e)))
+      (local.set $e (i32.add (global.get $infoTable) (i32.shl (local.get $e) (i32.const 4))))
+      (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
+      ;; header: the alternate bytecode set takes the slow path (it halts)
+      (local.set $h (i32.load offset=8 (local.get $m)))
+      (br_if $slow_send (i32.lt_s (local.get $h) (i32.const 0)))
+      ;; count the activation; crossing the hot threshold is the slow path's business
+      (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
+      (br_if $slow_send (i32.and (global.get $jitEnabled)
+                                 (i32.and (i32.ge_u (local.get $c) (global.get $hotThreshold))
+                                          (i32.eqz (i32.load offset=12 (local.get $e))))))
+      ;; the first bytecode (after the callPrimitive, if any)
+      (local.set $x (i64.extend_i32_u (i32.add (i32.add (local.get $m) (i32.const 12))
+                              (i32.shl (i32.and (i32.shr_u (local.get $h) (i32.const 1)) (i32.const 0x7FFF)) (i32.const 2)))))
+      (if (i32.and (local.get $h) (i32.const 0x20000))
+        (then
+          ;; a primitive: only the object memory's simple ones are run from here; the control
+          ;; primitives (blocks, perform, contexts...) need $primitive
+          (local.set $b (i32.wrap_i64 (local.get $x)))
+          (br_if $slow_send (i32.ne (i32.load8_u (local.get $b)) (i32.const 139)))
+          (local.set $b (i32.load16_u offset=1 (local.get $b)))   ;; primitive index
+          (br_if $slow_send (i32.eqz (i32.or (i32.and (i32.le_u (local.get $b) (i32.const 72))
+                                                      (i32.ne (local.get $b) (i32.const 19)))
+                                             (i32.or (i32.eq (local.get $b) (i32.const 110))
+                                                     (i32.eq (local.get $b) (i32.const 111))))))
+          (i32.store offset=4 (local.get $e) (local.get $c))
+          (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
+          (global.set $statPrimCalls (i64.add (global.get $statPrimCalls) (i64.const 1)))
+          ;; at: and at:put: on an Array with a SmallInteger index in range, inline
+          (block $general
+            (br_if $general (i32.eqz (i32.and (i32.eq (local.get $b) (i32.const 60)) (i32.eq (local.get $nargs) (i32.const 1)))))
+            (local.set $a (i32.load (i32.sub (local.get $sp) (i32.const 4))))
+            (br_if $general (i32.and (local.get $a) (i32.const 3)))
+            (br_if $general (i32.ne (i32.and (i32.load8_u offset=3 (local.get $a)) (i32.const 0x1F)) (i32.const 2)))
+            (local.set $t (i32.load (local.get $sp)))
+            (br_if $general (i32.eqz (i32.and (local.get $t) (i32.const 1))))
+            (local.set $t (i32.shr_s (local.get $t) (i32.const 1)))
+            (local.set $c (i32.load8_u offset=7 (local.get $a)))
+            (if (i32.eq (local.get $c) (i32.const 255)) (then (local.set $c (i32.load (i32.sub (local.get $a) (i32.const 8))))))
+            (br_if $general (i32.or (i32.lt_s (local.get $t) (i32.const 1)) (i32.gt_s (local.get $t) (local.get $c))))
+            (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
+            (i32.store (local.get $sp) (i32.load offset=4 (i32.add (local.get $a) (i32.shl (local.get $t) (i32.const 2)))))
+            (br $next))
+          (block $general
+            (br_if $general (i32.eqz (i32.and (i32.eq (local.get $b) (i32.const 61)) (i32.eq (local.get $nargs) (i32.const 2)))))
+            (local.set $a (i32.load (i32.sub (local.get $sp) (i32.const 8))))
+            (br_if $general (i32.and (local.get $a) (i32.const 3)))
+            ;; format 2, not immutable (bit 23 of the first header word)
+            (br_if $general (i32.ne (i32.and (i32.load offset=0 (local.get $a)) (i32.const 0x1F800000)) (i32.const 0x02000000)))
+            (local.set $t (i32.load (i32.sub (local.get $sp) (i32.const 4))))
+            (br_if $general (i32.eqz (i32.and (local.get $t) (i32.const 1))))
+            (local.set $t (i32.shr_s (local.get $t) (i32.const 1)))
+            (local.set $c (i32.load8_u offset=7 (local.get $a)))
+            (if (i32.eq (local.get $c) (i32.const 255)) (then (local.set $c (i32.load (i32.sub (local.get $a) (i32.const 8))))))
+            (br_if $general (i32.or (i32.lt_s (local.get $t) (i32.const 1)) (i32.gt_s (local.get $t) (local.get $c))))
+            (i32.store offset=4 (i32.add (local.get $a) (i32.shl (local.get $t) (i32.const 2))) (i32.load (local.get $sp)))
+            (i32.store (i32.sub (local.get $sp) (i32.const 8)) (i32.load (local.get $sp)))
+            (local.set $sp (i32.sub (local.get $sp) (i32.const 8)))
+            (br $next))
+          (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
+          (if (call $prim_dispatch (local.get $b) (local.get $nargs))
+            (then (local.set $sp (global.get $sp)) (br $next)))
+          ;; the primitive failed: activate the method's Smalltalk code after the callPrimitive
+          (local.set $x (i64.add (local.get $x) (i64.const 3)))
+          (local.set $c (i32.load offset=4 (local.get $e))))
+        (else (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))))
+      ;; the frame: fp' = sp + 4; stack room for its temps and 80 stack slots
+      (local.set $e (i32.add (local.get $sp) (i32.const 4)))
+      (local.set $t (i32.and (i32.shr_u (local.get $h) (i32.const 19)) (i32.const 63)))   ;; numTemps
+      (br_if $slow_send (i32.gt_u (i32.add (local.get $e) (i32.shl (i32.add (local.get $t) (i32.const 80)) (i32.const 2)))
+                                  (global.get $stackLimit)))
+      (i32.store offset=4 (i32.add (global.get $infoTable)
+                                   (i32.shl (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF))
+                                            (i32.const 4)))
+                 (local.get $c))
+      (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
+      ;; the caller's FRAME_IP and FRAME_SP (it is not the running frame any more)
+      (i32.store offset=8 (local.get $fp)
+                 (i32.sub (i32.sub (local.get $ip) (i32.load offset=4 (local.get $fp))) (i32.const 7)))
+      (i32.store offset=12 (local.get $fp) (local.get $sp))
+      (i32.store (local.get $e) (local.get $fp))
+      (i32.store offset=4 (local.get $e) (local.get $m))
+      (i64.store offset=16 (local.get $e) (i64.const 0))   ;; FRAME_CONTEXT, FRAME_CLOSURE
+      (i32.store offset=24 (local.get $e) (local.get $nargs))
+      ;; receiver and arguments, copied from the caller's stack
+      (local.set $b (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+      (local.set $a (i32.add (local.get $e) (i32.const 28)))
+      (loop $copy
+        (i32.store (local.get $a) (i32.load (local.get $b)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (br_if $copy (i32.le_u (local.get $b) (local.get $sp))))
+      ;; temporaries (after the arguments) start as nil
+      (local.set $sp (i32.add (i32.add (local.get $e) (i32.const 28)) (i32.shl (local.get $t) (i32.const 2))))
+      (block $filled
+        (loop $fill
+          (br_if $filled (i32.gt_u (local.get $a) (local.get $sp)))
+          (i32.store (local.get $a) (global.get $nil))
+          (local.set $a (i32.add (local.get $a) (i32.const 4)))
+          (br $fill)))
+      (local.set $fp (local.get $e))
+      (local.set $ip (i32.wrap_i64 (local.get $x)))
+      (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
     (if (i32.eqz (local.get $sel))
       (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 0))))

@@ -6,7 +6,7 @@
 
 ;; (selector, numArgs, super?, pc of the send) send to the receiver under the arguments.
 (func $send (param $sel i32) (param $nargs i32) (param $super i32) (param $pc i32) (result i32)
-  (local $rcvr i32) (local $cls i32) (local $m i32) (local $caller i32)
+  (local $rcvr i32) (local $cls i32) (local $m i32) (local $caller i32) (local $target i32)
   (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
   (local.set $caller (i32.load offset=4 (global.get $fp)))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
@@ -16,8 +16,11 @@
         (call $mh_literal (local.get $caller) (i32.sub (call $mh_num_literals (local.get $caller)) (i32.const 1)))))))
     (else
       (local.set $cls (call $om_class_of (local.get $rcvr)))
-      (call $ic_record (local.get $caller) (local.get $pc) (call $om_class_index (local.get $rcvr)))))
+      (local.set $target (call $ic_record (local.get $caller) (local.get $pc) (call $om_class_index (local.get $rcvr))))))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
+  ;; remember the target at the send site for the loop's fast path (not for doesNotUnderstand:)
+  (if (i32.and (i32.ne (local.get $target) (i32.const 0)) (i32.ne (local.get $m) (i32.const 0)))
+    (then (i32.store (local.get $target) (local.get $m))))
   (if (i32.eqz (local.get $m))
     (then
       (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
