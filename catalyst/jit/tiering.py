@@ -126,6 +126,7 @@ class Tiering:
         fn.annotations["feedback_source"] = self.feedback(method)
         fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
+        fn.annotations["method_oop"] = method
         pm = manager or PassManager(self.passes)
         pm.run(fn)
         for k, v in pm.times.items():
