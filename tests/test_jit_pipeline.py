@@ -89,10 +89,10 @@ test: x
 
 
 def test_failures_are_recorded_with_phase_and_reason(jvm):
-    m = method(jvm, "Collection", "detect:")   # has a closure: not translated
+    m = method(jvm, "BlockClosure", "ensure:")   # unwind-marked: not translated
     assert not jvm.jit.translate(m)
     rec = jvm.jit.failures[-1]
-    assert rec["phase"] == "lift" and "push_closure" in rec["error"]
+    assert rec["phase"] == "lift" and "unwind-marked" in rec["error"]
     assert rec["fallback"] == "interpreter" and rec["bytecodes"]
 
 

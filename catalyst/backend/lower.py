@@ -1,4 +1,4 @@
-"""Lowering: IR -> a WAT module with one function of the translated-method signature.
+"""Lowering: IR -> a WAT module with the functions of a translated method and its blocks.
 
 The function follows ABI.md section 8: its parameter is the frame pointer the caller built; it
 answers the result oop, or 0 after writing the frame back for the interpreter (a guard failed:
@@ -11,6 +11,12 @@ edges into their block.
 Before every send the operand stack (values under the receiver, the receiver and the
 arguments) is stored into the frame's stack slots and FRAME_IP/FRAME_SP are set: that is both
 the GC's root set and the interpreter's view of the frame, should it need it.
+
+A method with blocks becomes one function per body, all of the same signature (ABI.md
+section 8, "Translated blocks"): `$method` for the method, `$b<startpc>` for each block, and
+an exported entry that dispatches a block activation's frame (FRAME_CLOSURE set) by the
+closure's startpc. Closures, thisContext and brace arrays call the core's jit_* helpers
+(wat/42_jit_support.wat), which may collect, so the frame is written back first.
 """
 from __future__ import annotations
 
@@ -62,6 +68,14 @@ TAGGED_ARITH = {"add": "i32.add", "sub": "i32.sub"}
 TAGGED_COMPARE = {"lt": "i32.lt_s", "gt": "i32.gt_s", "le": "i32.le_s", "ge": "i32.ge_s",
                   "eq": "i32.eq", "ne": "i32.ne"}
 
+# the core's helpers for closures, contexts, arrays and unwinding (wat/42_jit_support.wat)
+JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (param i32 i32 i32 i32) (result i32)))
+  (import "core" "jit_this_context" (func $jit_this_context (param i32 i32) (result i32)))
+  (import "core" "jit_new_array" (func $jit_new_array (param i32 i32 i32 i32) (result i32)))
+  (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
+  (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
+"""
+
 
 class LowerError(Exception):
     pass
@@ -81,12 +95,23 @@ class Lowerer:
     def w(self, s: str):
         self.lines.append(s)
 
-    def module(self) -> str:
+    def module(self, blocks: list[Function] = ()) -> str:
+        out = [f"(module ${self.module_name}" if self.module_name else "(module",
+               IMPORTS.rstrip("\n"), JIT_SUPPORT_IMPORTS.rstrip("\n")]
+        out += self.function("method", exported=not blocks)
+        for b in blocks:
+            out += Lowerer(b, self.module_name).function(f"b{b.startpc}")
+        if blocks:
+            out += entry_function([b.startpc for b in blocks])
+        return "\n".join(out) + ")\n"
+
+    def function(self, name: str, exported: bool = False) -> list[str]:
+        """The lines of the WASM function for this IR function."""
         fn = self.fn
         values = sorted({i.result for i in fn.instructions() if i.result}, key=lambda v: int(v[1:]))
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
-        out = [f"(module ${self.module_name}" if self.module_name else "(module", IMPORTS.rstrip("\n"),
-               f"  (func $method (export \"method\") (param $fp i32) (result i32)",
+        export = ' (export "method")' if exported else ""
+        out = [f"  (func ${name}{export} (param $fp i32) (result i32)",
                "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
@@ -100,8 +125,8 @@ class Lowerer:
             self.lines = []
             self.tree(fn.entry)
             out += ["    " + l for l in self.lines]
-            out.append("    (unreachable)))")
-            return "\n".join(out) + "\n"
+            out.append("    (unreachable))")
+            return out
         # an irreducible CFG: every block is a case of a br_table inside one loop
         n = len(self.order)
         out.append("    (loop $dispatch")
@@ -114,8 +139,8 @@ class Lowerer:
             self.block(lab)
             out += ["      ;; " + lab] + ["      " + l for l in self.lines]
             out.append("      )" if k < n - 1 else "      (unreachable))")
-        out.append("    (unreachable)))")
-        return "\n".join(out) + "\n"
+        out.append("    (unreachable))")
+        return out
 
     # --- structured control flow (backend/structure.py) -------------------------------------
     def tree(self, lab: str):
@@ -235,8 +260,8 @@ class Lowerer:
         else:
             self.w(f"(local.set $r (call $vm_send (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
+        self.w(self.unless_answered())
         self.w("(global.set $gfp (local.get $fp))")
-        self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
         if "guard" in i.attrs or "cases" in i.attrs:
             self.w(")")      # closes the direct call's $called block
         if float_path:
@@ -319,9 +344,9 @@ class Lowerer:
         self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
-        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (i32.const 0))))")
+        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
-        self.w("    (if (i32.eqz (local.get $r)) (then (return (i32.const 0))))))")
+        self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
         self.w("  (global.set $gfp (local.get $fp))")
         self.w("  (br $called))")
@@ -436,6 +461,8 @@ class Lowerer:
             self.w("(return (i32.const 0))")
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
+        elif op in self.CLOSURE_OPS:
+            getattr(self, op)(i)
         else:
             raise LowerError(f"{self.fn.name}: cannot lower {op}")
 
@@ -494,9 +521,78 @@ class Lowerer:
         self.w(")")
 
 
-def lower(fn: Function, module_name: str = "") -> str:
-    """The WAT text of a module whose export `method` is the translated method; module_name
-    (e.g. m<method oop>) lets a trap's stack trace name the method."""
-    if not fn.blocks:
-        raise LowerError(f"{fn.name}: no blocks")
-    return Lowerer(fn, module_name).module()
+    # --- closures, contexts, arrays, non-local returns --------------------------------------
+    CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr")
+
+    def unless_answered(self) -> str:
+        """After a call that answers 0 (the run halted, or an unwind passes): leave, answering
+        the unwind's value when this frame is its target (wat/42_jit_support.wat)."""
+        return "(if (i32.eqz (local.get $r)) (then (return (call $jit_unwinding (local.get $fp)))))"
+
+    def allocating(self, i: Instr, call: str):
+        """An instruction done by a core helper that may collect: the frame is written back
+        (the operands on top of the stack, where the helper reads them), call is the helper's
+        name and leading arguments after the frame and the stack top."""
+        sp = self.spill(i.attrs["live"] + i.args, i.attrs["pc"])
+        self.w(f"(local.set ${i.result} (call {call} (local.get $fp) "
+               f"(i32.add (local.get $fp) (i32.const {sp})) {self.extra_args(i)}))")
+        self.w(f"(if (i32.eqz (local.get ${i.result})) (then (return (i32.const 0))))")   # halted
+
+    @staticmethod
+    def extra_args(i: Instr) -> str:
+        if i.op == "closure":
+            desc = (len(i.args) << 4) | i.attrs["nargs"]
+            return f"(i32.const {desc}) (i32.const {i.attrs['startpc']})"
+        if i.op == "new_array":
+            return f"(i32.const {i.attrs['size']}) (i32.const {1 if i.args else 0})"
+        return ""
+
+    def closure(self, i: Instr):
+        self.allocating(i, "$jit_closure")
+
+    def this_context(self, i: Instr):
+        self.allocating(i, "$jit_this_context")
+
+    def new_array(self, i: Instr):
+        self.allocating(i, "$jit_new_array")
+
+    def load_slot(self, i: Instr):
+        self.w(f"(local.set ${i.result} (i32.load offset={8 + 4 * i.attrs['index']} {self.get(i.args[0])}))")
+
+    def store_slot(self, i: Instr):
+        self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} {self.get(i.args[0])} {self.get(i.args[1])})")
+
+    def nlr(self, i: Instr):
+        """^value from a block: unwind to the home method's frame; when the home is dead, the
+        interpreter executes the return bytecode (it sends #cannotReturn:), a deoptimization
+        that is not a failed guard."""
+        self.spill(i.attrs["live"], i.attrs["pc"])
+        self.w(f"(if (call $jit_nlr (local.get $fp) {self.get(i.args[0])}) "
+               "(then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w("(global.set $depthDeopt (i32.const 1))")
+        self.w("(return (i32.const 0))")
+
+
+def entry_function(startpcs: list[int]) -> list[str]:
+    """The exported function of a method with blocks: a method frame runs `$method`; a block
+    activation's frame (FRAME_CLOSURE set) runs the body its closure's startpc names."""
+    out = ['  (func $entry (export "method") (param $fp i32) (result i32)',
+           "    (local $c i32)",
+           "    (local.set $c (i32.load offset=20 (local.get $fp)))",
+           "    (if (i32.eqz (local.get $c)) (then (return_call $method (local.get $fp))))",
+           "    (local.set $c (i32.load offset=12 (local.get $c)))"]
+    for pc in startpcs:
+        out.append(f"    (if (i32.eq (local.get $c) (i32.const {(pc << 1) | 1})) "
+                   f"(then (return_call $b{pc} (local.get $fp))))")
+    # not a block of this method: the interpreter runs the frame from its start (no guard failed)
+    out += ["    (global.set $depthDeopt (i32.const 1))", "    (i32.const 0))"]
+    return out
+
+
+def lower(fn: Function, module_name: str = "", blocks: list[Function] = ()) -> str:
+    """The WAT text of a module whose export `method` is the translated method (with its block
+    bodies, if any); module_name (e.g. m<method oop>) lets a trap's stack trace name it."""
+    for f in (fn, *blocks):
+        if not f.blocks:
+            raise LowerError(f"{f.name}: no blocks")
+    return Lowerer(fn, module_name).module(list(blocks))

@@ -15,6 +15,15 @@ Text format (printed by `print_function`, read back by `parse_function`):
       branch v3 b1 b2 pc=20
     b1:                                  ; preds: b0
       ...
+
+Closures and contexts (see passes/lift.py and ABI.md section 8, "Translated blocks"):
+
+    v5 = closure v3 v4 nargs=1 pc=27 startpc=31 live=[v1]   ; a BlockClosure, copied values v3 v4
+    v6 = this_context pc=40 live=[]                         ; the frame's married MethodContext
+    v7 = new_array v1 v2 size=2 pc=44 live=[]               ; {v1. v2}; without operands: nils
+    v8 = load_slot v6 index=0                               ; slot 0 of an object (temp vectors)
+    store_slot v6 v8 index=0
+    nlr v8 pc=50 live=[]                                    ; ^v8 from inside a block
 """
 from __future__ import annotations
 
@@ -23,9 +32,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-TERMINATORS = {"jump", "branch", "ret", "deopt"}
-PURE = {"const", "self", "load_temp", "load_ivar", "load_litvar", "phi", "tagged_add",
-        "tagged_sub", "compare"}
+TERMINATORS = {"jump", "branch", "ret", "nlr", "deopt"}
+PURE = {"const", "self", "load_temp", "load_ivar", "load_litvar", "load_slot", "phi",
+        "tagged_add", "tagged_sub", "compare"}
 
 
 @dataclass
@@ -66,8 +75,13 @@ class Block:
 
 
 class Function:
-    def __init__(self, name: str, num_args: int, num_temps: int):
+    """A method, or the body of one of its blocks (`startpc` set: the block's startpc; then
+    num_temps counts the frame slots the block activation fills, arguments and copied values;
+    the block's own temporaries live on its operand stack, as in the interpreter)."""
+
+    def __init__(self, name: str, num_args: int, num_temps: int, startpc: int | None = None):
         self.name, self.num_args, self.num_temps = name, num_args, num_temps
+        self.startpc = startpc
         self.blocks: dict[str, Block] = {}
         self.cfg = nx.DiGraph()
         self.next_value = 1
@@ -168,7 +182,8 @@ def value_args(i: Instr) -> list[str]:
 
 
 def print_function(fn: Function) -> str:
-    lines = [f"function {fn.name} args={fn.num_args} temps={fn.num_temps}"]
+    lines = [f"function {fn.name} args={fn.num_args} temps={fn.num_temps}"
+             + (f" startpc={fn.startpc}" if fn.startpc is not None else "")]
     for lab, b in fn.blocks.items():
         preds = ", ".join(fn.preds(lab))
         lines.append(f"{lab}: ; preds: {preds}".rstrip())
@@ -191,10 +206,11 @@ def _attr_value(s: str):
 def parse_function(text: str) -> Function:
     """Read the text format back (print(parse(t)) == t for printed functions)."""
     lines = [l for l in text.splitlines() if l.strip()]
-    m = re.match(r"function (.+) args=(\d+) temps=(\d+)$", lines[0])
+    m = re.match(r"function (.+) args=(\d+) temps=(\d+)(?: startpc=(\d+))?$", lines[0])
     if not m:
         raise ValueError(f"line 1: expected a function header, got {lines[0]!r}")
-    fn = Function(m.group(1), int(m.group(2)), int(m.group(3)))
+    fn = Function(m.group(1), int(m.group(2)), int(m.group(3)),
+                  int(m.group(4)) if m.group(4) else None)
     block = None
     highest = 0
     for n, line in enumerate(lines[1:], 2):

@@ -1,8 +1,10 @@
 """IR verifier: run after every pass in tests (and with --verify-each).
 
 Checks: one terminator per block, at the end; CFG edges match terminators; every value defined
-once; every use dominated by its definition (phi uses by the end of the incoming block); phi
-arity equals the number of predecessors and names each predecessor once; operand kinds.
+once; every use dominated by its definition (phi uses by the end of the incoming block), the
+values of deoptimization states (`live`) included; phi arity equals the number of predecessors
+and names each predecessor once; operand counts and required attributes of the closure,
+context, array and slot instructions; `nlr` only in block bodies.
 """
 from __future__ import annotations
 
@@ -11,6 +13,30 @@ from catalyst.ir.ir import TERMINATORS, Function, successors, value_args
 
 class VerifyError(Exception):
     pass
+
+
+# op -> (operand count, or None for "any"; attributes it must have)
+SHAPES = {
+    "closure": (None, ("nargs", "startpc", "pc", "live")),
+    "this_context": (0, ("pc", "live")),
+    "new_array": (None, ("size", "pc", "live")),
+    "load_slot": (1, ("index",)),
+    "store_slot": (2, ("index",)),
+    "nlr": (1, ("pc", "live")),
+}
+
+
+def _check_shape(fn: Function, i) -> None:
+    count, attrs = SHAPES[i.op]
+    if count is not None and len(i.args) != count:
+        raise VerifyError(f"{fn.name}: {i.op} takes {count} operands, has {len(i.args)}")
+    for a in attrs:
+        if a not in i.attrs:
+            raise VerifyError(f"{fn.name}: {i.op} lacks its {a}= attribute")
+    if i.op == "new_array" and len(i.args) not in (0, i.attrs["size"]):
+        raise VerifyError(f"{fn.name}: new_array of size {i.attrs['size']} with {len(i.args)} values")
+    if i.op == "nlr" and fn.startpc is None:
+        raise VerifyError(f"{fn.name}: nlr (a ^ from a block) in a method body")
 
 
 def verify(fn: Function) -> None:
@@ -63,7 +89,9 @@ def verify(fn: Function) -> None:
                     if v not in defs or not dominates(defs[v], p):
                         raise VerifyError(f"{fn.name}: phi operand {v} does not dominate {p}")
             else:
-                for v in value_args(i):
+                if i.op in SHAPES:
+                    _check_shape(fn, i)
+                for v in value_args(i) + list(i.attrs.get("live", [])):
                     if v not in defs:
                         raise VerifyError(f"{fn.name}: {v} used in {lab} but never defined")
                     if defs[v] == lab:

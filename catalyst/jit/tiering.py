@@ -14,7 +14,7 @@ import time
 from catalyst.backend.install import Installer, InstallError, assemble
 from catalyst.backend.lower import LowerError, lower
 from catalyst.frontend import bytecodes as B
-from catalyst.passes.lift import LiftError, MethodInput, lift
+from catalyst.passes.lift import BlockBody, LiftError, MethodInput, block_bodies, lift
 from catalyst.passes.manager import PassError, PassManager
 from catalyst.passes import registry
 
@@ -120,24 +120,30 @@ class Tiering:
 
     # --- the pipeline ---------------------------------------------------------------------------
     def compile(self, method: int, manager: PassManager | None = None):
-        """(function, wat, wasm) for a method; raises LiftError/PassError/LowerError/InstallError."""
+        """(function, wat, wasm) for a method and its block bodies (all or nothing); raises
+        LiftError/PassError/LowerError/InstallError."""
         m = self.method_input(method)
-        fn = lift(m)
-        fn.annotations["feedback_source"] = self.feedback(method)
-        fn.annotations["resolve"] = self.resolve
-        fn.annotations["oops"] = m.oops
-        fn.annotations["method_oop"] = method
         pm = manager or PassManager(self.passes)
-        pm.run(fn)
+        fn, *blocks = [self.optimized(m, method, body, pm) for body in [None, *block_bodies(m)]]
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
-        wat = lower(fn, module_name=f"m{method}")
+        wat = lower(fn, module_name=f"m{method}", blocks=blocks)
         key = hashlib.sha256(f"{PIPELINE_VERSION}|{self.passes}|{self.optimize}|{wat}".encode()).hexdigest()
         wasm = self.cache.get(key)
         if wasm is None:
             wasm = assemble(wat, self.optimize)
             self.cache[key] = wasm
         return fn, wat, wasm
+
+    def optimized(self, m: MethodInput, method: int, body: BlockBody | None, pm: PassManager):
+        """The method's (or one block body's) IR after the pass pipeline."""
+        fn = lift(m, body)
+        fn.annotations["feedback_source"] = self.feedback(method)
+        fn.annotations["resolve"] = self.resolve
+        fn.annotations["oops"] = m.oops
+        fn.annotations["method_oop"] = method
+        pm.run(fn)
+        return fn
 
     def translate(self, method: int) -> bool:
         if method in self.translated:

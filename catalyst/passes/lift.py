@@ -4,8 +4,13 @@ Requires: a `MethodInput` (bytecodes, literal oops, header fields, Squeak pc of 
 bytecode). Guarantees: a verified Function whose blocks start at jump targets; stack values at
 merges become phis; temporaries and instance variables stay in memory (load/store).
 A method the lifter cannot handle raises `LiftError` naming the method, the pc and the reason.
-Supported: the whole V3PlusClosures set except closures, thisContext, remote temps and
-block returns (their methods stay interpreted, with that reason recorded).
+Supported: the whole V3PlusClosures set. A method is lifted without the bodies of its blocks:
+`push_closure` makes a `closure` value and continues after the body. Each block body is lifted
+on its own (`lift(m, body)` with a `BlockBody` from `block_bodies(m)`) into a Function with
+`startpc` set, whose frame is a block activation's (ABI.md section 8): arguments and copied
+values are frame slots, the block's own temporaries live on its operand stack (the compiler
+pushes them as nils), so they become SSA values here; `blockReturn` is `ret`, a `^` inside a
+block is `nlr` (a non-local return from the home method).
 """
 from __future__ import annotations
 
@@ -39,15 +44,51 @@ class MethodInput:
     bytecode_set: str = B.V3_PLUS_CLOSURES
 
 
-def lift(m: MethodInput) -> Function:
+@dataclass(frozen=True)
+class BlockBody:
+    """Where a block's body is in its method: bytecode offsets [start, end), its Squeak
+    startpc, and the shape of its activation."""
+    start: int
+    end: int
+    startpc: int
+    num_args: int
+    num_copied: int
+
+
+def block_bodies(m: MethodInput) -> list[BlockBody]:
+    """Every block body of the method, nested ones included, in pc order."""
     code = m.bytecodes
-    start = 3 if code[:1] == b"\x8b" else 0
-    if start and code[1] | (code[2] << 8) in (198, 199):
+    try:
+        return [BlockBody(i.next_pc, i.next_pc + i.args[2], m.first_pc + i.next_pc, i.args[1], i.args[0])
+                for i in B.decode(code, m.bytecode_set) if i.op == "push_closure"]
+    except B.BytecodeError as e:
+        raise LiftError(m.name, m.first_pc, str(e)) from None
+
+
+def _region(m: MethodInput, start: int, end: int) -> list:
+    """The instructions of [start, end) without the bodies of the blocks created there."""
+    out, pc = [], start
+    while pc < end:
+        ins = B.decode_one(m.bytecodes[:end], pc, m.bytecode_set)
+        out.append(ins)
+        pc = ins.next_pc + (ins.args[2] if ins.op == "push_closure" else 0)
+    if pc != end:
+        raise B.BytecodeError(f"pc {pc}: a block body runs past the end of its enclosing code")
+    return out
+
+
+def lift(m: MethodInput, body: BlockBody | None = None) -> Function:
+    code = m.bytecodes
+    if body is None:
+        start, end = (3 if code[:1] == b"\x8b" else 0), len(code)
+    else:
+        start, end = body.start, body.end
+    if body is None and start and code[1] | (code[2] << 8) in (198, 199):
         # ensure:/ifCurtailed:/on:do: frames are where unwinding stops and runs blocks; they
         # stay interpreted so the unwinder always finds them in interpreter layout
         raise LiftError(m.name, m.first_pc, "unwind-marked method (primitive 198/199) stays interpreted")
     try:
-        instrs = list(B.decode(code, m.bytecode_set, start=start))
+        instrs = _region(m, start, end)
     except B.BytecodeError as e:
         raise LiftError(m.name, m.first_pc, str(e)) from None
     by_pc = {i.pc: i for i in instrs}
@@ -56,13 +97,17 @@ def lift(m: MethodInput) -> Function:
         if ins.family.jumps:
             leaders.add(ins.target)
             leaders.add(ins.next_pc)
-        if ins.family.returns and ins.next_pc < len(code):
+        if ins.family.returns and ins.next_pc < end:
             leaders.add(ins.next_pc)
     for t in leaders:
-        if t not in by_pc and t < len(code):
-            raise LiftError(m.name, m.first_pc + t, "jump into the middle of an instruction")
+        if t not in by_pc and t < end:
+            raise LiftError(m.name, m.first_pc + t, "jump into the middle of an instruction or a block body")
     leaders = sorted(l for l in leaders if l in by_pc)
-    fn = Function(m.name, m.num_args, m.num_temps)
+    if body is None:
+        fn = Function(m.name, m.num_args, m.num_temps)
+    else:
+        fn = Function(f"{m.name}[{body.startpc}]", body.num_args, body.num_args + body.num_copied,
+                      body.startpc)
     label = {pc: f"b{k}" for k, pc in enumerate(leaders)}
     for pc in leaders:
         fn.add_block(label[pc]).entry_pc = m.first_pc + pc
@@ -75,15 +120,15 @@ def lift(m: MethodInput) -> Function:
             cur = label[ins.pc]
         block_of[ins.pc] = cur
     for k, pc in enumerate(leaders):
-        end = leaders[k + 1] if k + 1 < len(leaders) else len(code)
-        last = [i for i in instrs if pc <= i.pc < end][-1]
+        stop = leaders[k + 1] if k + 1 < len(leaders) else end
+        last = [i for i in instrs if pc <= i.pc < stop][-1]
         succ = []
         if last.family.jumps:
             succ.append(label[last.target])
             if last.conditional:
                 succ.append(label[last.next_pc])
-        elif not last.family.returns and end in label:
-            succ.append(label[end])
+        elif not last.family.returns and stop in label:
+            succ.append(label[stop])
         for s in succ:
             preds[s].append(label[pc])
     # code after a return that nothing jumps to (the compiler leaves such jumps behind) is dead:
@@ -129,11 +174,12 @@ def lift(m: MethodInput) -> Function:
                 blk.instrs.append(phi)
                 phis[lab].append(phi)
                 stack.append(v)
-        end = all_leaders[k + 1] if k + 1 < len(all_leaders) else len(code)
-        body = [i for i in instrs if pc <= i.pc < end]
-        terminated = _lift_block(m, fn, blk, body, stack, label)
+        stop = all_leaders[k + 1] if k + 1 < len(all_leaders) else end
+        terminated = _lift_block(m, fn, blk, [i for i in instrs if pc <= i.pc < stop], stack, label)
         if not terminated:
-            blk.instrs.append(Instr("jump", [label[end]]))
+            if stop not in label:
+                raise LiftError(m.name, m.first_pc + stop, "execution runs off the end of the code")
+            blk.instrs.append(Instr("jump", [label[stop]]))
         exit_stacks[lab] = stack
     for lab, ps_phis in phis.items():
         for phi in ps_phis:
@@ -143,6 +189,8 @@ def lift(m: MethodInput) -> Function:
                     raise LiftError(m.name, fn.blocks[lab].entry_pc, "stack depth differs at a merge")
                 phi.args.append(f"{st[phi.attrs['slot']]}:{p}")
             del phi.attrs["slot"]
+    if any(exit_stacks.get(p) for p in preds[label[start]]):
+        raise LiftError(m.name, m.first_pc + start, "a jump back to the entry with values on the stack")
     fn.rebuild_cfg()
     fn.annotations["method_oop"] = m.method_oop
     fn.annotations["first_pc"] = m.first_pc
@@ -163,6 +211,29 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
         if not stack:
             raise LiftError(m.name, pc, "operand stack underflow")
         return stack.pop()
+
+    # frame slots past the function's temps are its operand stack (a block's own temporaries)
+    def stack_slot(index):
+        k = index - fn.num_temps
+        if k >= len(stack):
+            raise LiftError(m.name, pc, f"temporary {index} is not on the operand stack")
+        return k
+
+    def push_temp(index):
+        if index < fn.num_temps:
+            push_new("load_temp", index=index)
+        else:
+            stack.append(stack[stack_slot(index)])
+
+    def store_temp(index, v):
+        if index < fn.num_temps:
+            emit(Instr("store_temp", [v], None, {"index": index}))
+        else:
+            stack[stack_slot(index)] = v
+
+    def allocating(op, args, next_pc, **attrs):
+        """An instruction that allocates (so may collect): its frame state for the GC."""
+        push_new(op, args, pc=m.first_pc + next_pc, live=list(stack), **attrs)
 
     def send(sel_index, nargs, special=None, next_pc=0, super_=False):
         if len(stack) < nargs + 1:
@@ -189,7 +260,7 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
         if op == "push_rcvr_var":
             push_new("load_ivar", index=a[0])
         elif op == "push_temp":
-            push_new("load_temp", index=a[0])
+            push_temp(a[0])
         elif op == "push_lit_const":
             push_new("const", [m.literals[a[0]]])
         elif op == "push_lit_var":
@@ -197,7 +268,7 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
         elif op == "pop_store_rcvr_var":
             emit(Instr("store_ivar", [pop()], None, {"index": a[0]}))
         elif op == "pop_store_temp":
-            emit(Instr("store_temp", [pop()], None, {"index": a[0]}))
+            store_temp(a[0], pop())
         elif op == "push_self":
             push_new("self")
         elif op == "push_const":
@@ -205,6 +276,7 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
             oop = m.oops[c] if isinstance(c, str) else ((c << 1) | 1) & 0xFFFFFFFF
             push_new("const", [oop])
         elif op in ("return_const", "return_top"):
+            state = list(stack)       # the interpreter's stack at the return, for a deopt
             if op == "return_top":
                 v = pop()
             elif a[0] == "self":
@@ -213,7 +285,15 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
             else:
                 v = fn.new_value()
                 emit(Instr("const", [m.oops[a[0]]], v))
-            emit(Instr("ret", [v]))
+            if fn.startpc is None:
+                emit(Instr("ret", [v]))
+            else:
+                emit(Instr("nlr", [v], None, {"pc": pc, "live": state}))
+            return True
+        elif op == "block_return":
+            if fn.startpc is None:
+                raise LiftError(m.name, pc, "blockReturn outside a block")
+            emit(Instr("ret", [pop()]))
             return True
         elif op in ("ext_push", "ext_store", "ext_pop_store"):
             kind, i = a
@@ -221,7 +301,7 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
                 if kind == "rcvr_var":
                     push_new("load_ivar", index=i)
                 elif kind == "temp":
-                    push_new("load_temp", index=i)
+                    push_temp(i)
                 elif kind == "lit_const":
                     push_new("const", [m.literals[i]])
                 else:
@@ -233,7 +313,7 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
                 if kind == "rcvr_var":
                     emit(Instr("store_ivar", [v], None, {"index": i}))
                 elif kind == "temp":
-                    emit(Instr("store_temp", [v], None, {"index": i}))
+                    store_temp(i, v)
                 elif kind == "lit_var":
                     emit(Instr("store_litvar", [v], None, {"assoc": m.literals[i]}))
                 else:
@@ -290,6 +370,35 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
             return True
         elif op == "call_primitive":
             continue
+        elif op == "push_this_context":
+            allocating("this_context", [], ins.next_pc)
+        elif op == "push_new_array":
+            size, cons = a
+            if cons and len(stack) < size:
+                raise LiftError(m.name, pc, "operand stack underflow at a brace array")
+            values = [pop() for _ in range(size)][::-1] if cons else []
+            allocating("new_array", values, ins.next_pc, size=size)
+        elif op == "push_closure":
+            ncopied, nargs, _size = a
+            if len(stack) < ncopied:
+                raise LiftError(m.name, pc, "operand stack underflow at a closure")
+            copied = [pop() for _ in range(ncopied)][::-1]
+            allocating("closure", copied, ins.next_pc, nargs=nargs, startpc=m.first_pc + ins.next_pc)
+        elif op in ("push_remote_temp", "store_remote_temp", "pop_store_remote_temp"):
+            index, vector = a
+            if vector < fn.num_temps:
+                vec = fn.new_value()
+                emit(Instr("load_temp", [], vec, {"index": vector}))
+            else:
+                vec = stack[stack_slot(vector)]
+            if op == "push_remote_temp":
+                push_new("load_slot", [vec], index=index)
+            else:
+                if not stack:
+                    raise LiftError(m.name, pc, "store with an empty stack")
+                emit(Instr("store_slot", [vec, stack[-1]], None, {"index": index}))
+                if op == "pop_store_remote_temp":
+                    pop()
         else:
             raise LiftError(m.name, pc, f"{op} is not translated (the method stays interpreted)")
     return False

@@ -583,6 +583,7 @@ class VM:
         s = {
             "interpreted_activations": c.global_value("stat_interpreted_activations"),
             "translated_activations": c.global_value("stat_translated_activations"),
+            "translated_block_activations": c.global_value("stat_translated_blocks"),
             "sends": c.global_value("stat_sends"),
             "primitive_calls": c.global_value("stat_primitive_calls"),
             "bailouts": c.global_value("stat_bailouts"),

@@ -1,0 +1,119 @@
+;; 42_jit_support.wat: what translated code cannot do inline (ABI.md section 8, "Translated
+;; blocks"): closures, thisContext and brace arrays (they allocate, so they may collect),
+;; non-local returns and the end of an unwind, and running a block activation's translation.
+;;
+;; The allocating helpers take the frame and the address of its top stack slot: translated code
+;; has written its operand stack back (the GC's roots, and the interpreter's view if the run
+;; halts there), with the values the instruction consumes on top, as the interpreter has them.
+;; They answer 0 when the heap is exhausted, after halting the run with code 3 as the
+;; interpreter does; translated code then answers 0 and its callers see $haltCode.
+
+;; Block activations run by translated code (a block body's translation, or inlined).
+(global $statTranslatedBlocks (export "stat_translated_blocks") (mut i64) (i64.const 0))
+
+(func $jit_enter (param $fp i32) (param $sp i32)
+  (global.set $fp (local.get $fp))
+  (global.set $sp (local.get $sp)))
+
+(func $jit_out_of_memory (param $oop i32) (result i32)
+  (if (i32.eqz (local.get $oop)) (then (call $halt (i32.const 3) (i32.const 0) (i32.const 0))))
+  (local.get $oop))
+
+;; (frame, sp, descriptor (numCopied << 4 | numArgs), startpc) -> a BlockClosure over the frame's
+;; context whose copied values are the top numCopied stack values.
+(func $jit_closure (export "jit_closure") (param $fp i32) (param $sp i32) (param $desc i32) (param $startpc i32) (result i32)
+  (call $jit_enter (local.get $fp) (local.get $sp))
+  (call $jit_out_of_memory (call $make_closure (local.get $fp) (local.get $desc) (local.get $startpc))))
+
+;; (frame, sp) -> the frame's MethodContext, married to it (made on first request).
+(func $jit_this_context (export "jit_this_context") (param $fp i32) (param $sp i32) (result i32)
+  (call $jit_enter (local.get $fp) (local.get $sp))
+  (call $jit_out_of_memory (call $ctx_of_frame (local.get $fp))))
+
+;; (frame, sp, size, cons) -> a new Array of size nils, or (cons = 1) of the top size values.
+(func $jit_new_array (export "jit_new_array") (param $fp i32) (param $sp i32) (param $size i32) (param $cons i32) (result i32)
+  (local $a i32)
+  (call $jit_enter (local.get $fp) (local.get $sp))
+  (local.set $a (call $jit_out_of_memory (call $om_instantiate (call $special (i32.const 7)) (local.get $size))))
+  (if (i32.and (i32.ne (local.get $a) (i32.const 0)) (local.get $cons))
+    (then (memory.copy (i32.add (local.get $a) (i32.const 8))
+                       (i32.sub (i32.add (local.get $sp) (i32.const 4)) (i32.shl (local.get $size) (i32.const 2)))
+                       (i32.shl (local.get $size) (i32.const 2)))))
+  (local.get $a))
+
+;; (block frame, value) A `^value` inside a block run by translated code. When the home
+;; method's frame is live, sets up the unwind to it as the interpreter's return does ($unwinding,
+;; $unwindTarget, the value in vmRoots slot 0, $fp at this frame) and answers 1: the translated
+;; code then leaves through $jit_unwinding like after any call that answered 0 while unwinding.
+;; When the home is dead it answers 0: the translated code hands the frame to the interpreter at
+;; the return bytecode, which sends #cannotReturn:.
+(func $jit_nlr (export "jit_nlr") (param $fp i32) (param $value i32) (result i32)
+  (local $home i32)
+  (local.set $home (call $home_frame (local.get $fp)))
+  (if (i32.eqz (local.get $home)) (then (return (i32.const 0))))
+  (i32.store (global.get $vmRoots) (local.get $value))
+  (global.set $unwindTarget (local.get $home))
+  (global.set $unwinding (i32.const 1))
+  (global.set $fp (local.get $fp))
+  (i32.const 1))
+
+;; (frame) Called by the translated code running frame when a call it made answered 0: the run
+;; halted, or an unwind (a non-local return, a context return) is passing. Finishes discarding
+;; the frames above this one (they belong to activations that have returned already), then:
+;; answers the unwind's value when this frame is its target (the unwind is over: the
+;; translated code returns that value from its frame), else 0 (the translated code answers 0 and
+;; its caller continues the unwind from this frame, whose translated bit is cleared here).
+(func $jit_unwinding (export "jit_unwinding") (param $fp i32) (result i32)
+  (if (i32.or (global.get $haltCode) (i32.eqz (global.get $unwinding))) (then (return (i32.const 0))))
+  (if (i32.ne (global.get $fp) (local.get $fp))
+    (then ;; stops at this frame: it is marked translated
+      (drop (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
+      (if (global.get $haltCode) (then (return (i32.const 0))))))
+  (if (i32.eq (global.get $unwindTarget) (local.get $fp))
+    (then (global.set $unwinding (i32.const 0))
+          (global.set $fp (local.get $fp))
+          (return (i32.load (global.get $vmRoots)))))
+  (i32.store offset=24 (local.get $fp)
+             (i32.and (i32.load offset=24 (local.get $fp)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+  (i32.const 0))
+
+;; The block value primitives call this right after push_block_frame made the block frame
+;; current. When the block's method is translated (its module's entry dispatches block frames
+;; to the block bodies by startpc: ABI.md section 8), the translation runs the activation as
+;; call_translated runs a method's. Answers the $primitive code: 3 the interpreter continues in
+;; the frame ($fp: there was no translation, or it deoptimized), 1 the activation completed and
+;; its value replaced the block and arguments, 2 the loop that called must stop (halt, or an
+;; unwind crossed it).
+(func $jit_block_entry (result i32)
+  (local $frame i32) (local $m i32) (local $rec i32) (local $index i32) (local $r i32)
+  (local.set $frame (global.get $fp))
+  (local.set $m (i32.load offset=4 (local.get $frame)))
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec) (then (local.set $index (i32.load offset=8 (local.get $rec)))))
+  (if (i32.eqz (local.get $index))
+    (then (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
+          (return (i32.const 3))))
+  (i32.store offset=24 (local.get $frame)
+             (i32.or (i32.load offset=24 (local.get $frame)) (global.get $FLAG_TRANSLATED)))
+  (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
+  (global.set $statTranslatedBlocks (i64.add (global.get $statTranslatedBlocks) (i64.const 1)))
+  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (local.set $r (call_indirect $jit_table (type $jitfn) (local.get $frame) (local.get $index)))
+  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (i32.store offset=24 (local.get $frame)
+             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+  (if (local.get $r)
+    (then (global.set $fp (local.get $frame))
+          (drop (call $return_from_frame (local.get $r)))
+          (return (i32.const 1))))
+  (if (global.get $haltCode) (then (return (i32.const 2))))
+  (if (global.get $unwinding)
+    (then (return (select (i32.const 2) (i32.const 3) (call $continue_unwind)))))
+  ;; deoptimized: the frame is in interpreter layout
+  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+  (if (global.get $depthDeopt)
+    (then (global.set $depthDeopt (i32.const 0)))
+    (else (call $note_bailout (local.get $m))))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+  (global.set $sp (i32.load offset=12 (global.get $fp)))
+  (i32.const 3))
