@@ -74,6 +74,7 @@ JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (para
   (import "core" "jit_new_array" (func $jit_new_array (param i32 i32 i32 i32) (result i32)))
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
+  (import "core" "stat_translated_blocks" (global $translatedBlocks (mut i64)))
 """
 
 
@@ -253,6 +254,8 @@ class Lowerer:
             self.direct_call(i, args, sp)
         elif "cases" in i.attrs:
             self.inline_cases(i, args[0])
+        elif "closure_class" in i.attrs:
+            self.block_call(i, args, sp)
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
             self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
@@ -262,7 +265,7 @@ class Lowerer:
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w(self.unless_answered())
         self.w("(global.set $gfp (local.get $fp))")
-        if "guard" in i.attrs or "cases" in i.attrs:
+        if "guard" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
             self.w(")")      # closes the direct call's $called block
         if float_path:
             self.w("))")
@@ -520,6 +523,65 @@ class Lowerer:
             self.w("  " + line)
         self.w(")")
 
+
+    def block_call(self, i: Instr, args: list[str], sp: int):
+        """`value`... on a BlockClosure whose method is translated (passes/block_call.py): the
+        block activation's frame built here as push_block_frame builds it (ABI.md section 8),
+        the translation called through the table (its entry dispatches on the closure). Leaves
+        the result in $r and skips the full send, or falls through to it."""
+        nargs, blk = i.attrs["nargs"], self.get(args[0])
+        self.w("(block $called (block $slow")
+        self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['closure_class'])}))")
+        self.w(f"  (br_if $slow (i32.ne (i32.load offset=16 {blk}) (i32.const {(nargs << 1) | 1})))")
+        # copied values: the closure's slots after outerContext, startpc, numArgs
+        self.w(f"  (local.set $c (i32.load8_u offset=7 {blk}))")
+        self.w("  (br_if $slow (i32.eq (local.get $c) (i32.const 255)))")
+        self.w("  (local.set $c (i32.sub (local.get $c) (i32.const 3)))")
+        # the home method (the method slot of outerContext, a MethodContext) and its
+        # translation's table index
+        self.w(f"  (local.set $new (i32.load offset=8 {blk}))")
+        self.w("  (br_if $slow (i32.and (local.get $new) (i32.const 3)))")
+        self.w(f"  (br_if $slow (i32.ne (i32.and (i32.load (local.get $new)) (i32.const 0x3FFFFF)) "
+               f"(i32.const {i.attrs['context_class']})))")
+        self.w("  (local.set $new (i32.load offset=20 (local.get $new)))")
+        self.w("  (br_if $slow (i32.and (local.get $new) (i32.const 3)))")
+        self.w("  (br_if $slow (i32.lt_u (i32.and (i32.load8_u offset=3 (local.get $new)) (i32.const 0x1F)) (i32.const 24)))")
+        self.w("  (local.set $idx (i32.and (i32.load (i32.sub (local.get $new) (i32.const 4))) (i32.const 0xFFFFFF)))")
+        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+        self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
+               f"(i32.shl (local.get $idx) (i32.const 4)))))")
+        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+        self.w(f"  (local.set $r (i32.add (local.get $fp) (i32.const {sp + 4})))")
+        self.w(f"  (br_if $slow (i32.gt_u (i32.add (local.get $r) (i32.shl (local.get $c) (i32.const 2))) "
+               f"(i32.const {self.STACK_LIMIT - 4 * (nargs + 80)})))")
+        self.w("  (i32.store (local.get $r) (local.get $fp))")
+        self.w("  (i32.store offset=4 (local.get $r) (local.get $new))")
+        self.w(f"  (i32.store offset=8 (local.get $r) (i32.shr_s (i32.load offset=12 {blk}) (i32.const 1)))")
+        self.w(f"  (i32.store offset=12 (local.get $r) (i32.add (i32.add (local.get $r) (i32.const {28 + 4 * nargs})) "
+               "(i32.shl (local.get $c) (i32.const 2))))")
+        self.w("  (i32.store offset=16 (local.get $r) (i32.const 0))")
+        self.w(f"  (i32.store offset=20 (local.get $r) {blk})")
+        self.w(f"  (i32.store offset=24 (local.get $r) (i32.const {nargs | 0x500}))")
+        self.w(f"  (i32.store offset=28 (local.get $r) (i32.load offset=28 (i32.load offset=8 {blk})))")
+        for k, a in enumerate(args[1:]):
+            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $r) {self.get(a)})")
+        self.w(f"  (memory.copy (i32.add (local.get $r) (i32.const {32 + 4 * nargs})) (i32.add {blk} (i32.const 20)) "
+               "(i32.shl (local.get $c) (i32.const 2)))")
+        self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
+        self.w("  (global.set $translatedBlocks (i64.add (global.get $translatedBlocks) (i64.const 1)))")
+        self.w("  (local.set $new (local.get $r))")
+        self.w("  (global.set $gfp (local.get $new))")
+        self.w("  (global.set $depth (i32.add (global.get $depth) (i32.const 1)))")
+        self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
+        self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
+        self.w("  (if (i32.eqz (local.get $r)) (then")
+        self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x100}))")
+        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
+        self.w(f"    {self.unless_answered()}))")
+        self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
+        self.w("  (global.set $gfp (local.get $fp))")
+        self.w("  (br $called))")
 
     # --- closures, contexts, arrays, non-local returns --------------------------------------
     CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr")

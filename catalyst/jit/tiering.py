@@ -92,6 +92,10 @@ class Tiering:
                            4 * (1 + nlits) + 1, oops, method,
                            B.V3 if header < 0 else B.V3_PLUS_CLOSURES)
 
+    def class_index_of(self, special: int) -> int:
+        """The class index of the class at that index of the special objects array."""
+        return self.core.call("ensure_class_index", self.vm.special(special))
+
     def feedback(self, method: int):
         core = self.core
 
@@ -127,6 +131,7 @@ class Tiering:
         fn, *blocks = [self.optimized(m, method, body, pm) for body in [None, *block_bodies(m)]]
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
+        fn.annotations["block_functions"] = len(blocks)
         wat = lower(fn, module_name=f"m{method}", blocks=blocks)
         key = hashlib.sha256(f"{PIPELINE_VERSION}|{self.passes}|{self.optimize}|{wat}".encode()).hexdigest()
         wasm = self.cache.get(key)
@@ -142,6 +147,8 @@ class Tiering:
         fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
         fn.annotations["method_oop"] = method
+        fn.annotations["closure_class"] = self.class_index_of(36)      # BlockClosure
+        fn.annotations["context_class"] = self.class_index_of(10)      # MethodContext
         pm.run(fn)
         return fn
 
@@ -154,7 +161,8 @@ class Tiering:
             fn, wat, wasm = self.compile(method)
             index = self.installer.install(method, wasm)
             self.translated[method] = index
-            if self.llm is not None:
+            if self.llm is not None and not fn.annotations.get("block_functions"):
+                # the LLM pass rewrites one function; a method with blocks has several
                 self.llm.consider(method, fn, wat)
             if self.validator is not None:
                 real = self.core.table.get(self.core.store, index)

@@ -3,8 +3,8 @@
 Every pass module has `name`, `description`, `requires`, `preserves` and `run(function) ->
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
-from catalyst.passes import (complexity, constant_fold, cse, dce, direct_call, llm_slot,
-                             smallint, stack_effect, type_feedback)
+from catalyst.passes import (block_call, complexity, constant_fold, cse, dce, direct_call,
+                             llm_slot, smallint, stack_effect, type_feedback)
 
 PASSES = {m.name: m for m in (
     stack_effect,     # analysis: operand stack depth vs frame size
@@ -12,6 +12,7 @@ PASSES = {m.name: m for m in (
     type_feedback,    # analysis: receiver classes from the inline caches
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
+    block_call,       # direct calls of block translations for value, value:, ...
     constant_fold,    # fold constant SmallInteger arithmetic
     cse,              # local value numbering
     dce,              # dead code elimination
@@ -19,7 +20,7 @@ PASSES = {m.name: m for m in (
 )}
 
 DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
-                    "constant-fold", "cse", "dce", "llm")
+                    "block-call", "constant-fold", "cse", "dce", "llm")
 
 
 def get(name: str):
