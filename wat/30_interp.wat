@@ -387,10 +387,12 @@
     (then (local.set $caller (i32.load (local.get $fp)))
           (if (i32.eqz (local.get $caller)) (then (return (global.get $nil))))
           (return (call $ctx_of_frame (local.get $caller)))))
-  (if (i32.eq (local.get $i) (i32.const 1))   ;; pc
+  (if (i32.eq (local.get $i) (i32.const 1))   ;; pc (a translated frame keeps its FRAME_IP current)
     (then (return (i32.or (i32.shl (select (call $pc_of (i32.load offset=4 (local.get $fp)) (global.get $ip))
                                            (i32.load offset=8 (local.get $fp))
-                                           (i32.eq (local.get $fp) (global.get $fp)))
+                                           (i32.and (i32.eq (local.get $fp) (global.get $fp))
+                                                    (i32.eqz (i32.and (i32.load offset=24 (local.get $fp))
+                                                                      (global.get $FLAG_TRANSLATED)))))
                                    (i32.const 1)) (i32.const 1)))))
   (if (i32.eq (local.get $i) (i32.const 2))   ;; stackp
     (then (return (i32.or (i32.shl (call $frame_stackp (local.get $fp)) (i32.const 1)) (i32.const 1)))))
