@@ -123,6 +123,15 @@
   (local.set $rec (call $method_info (local.get $m)))
   (if (local.get $rec) (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
 
+;; (method) the method may get hot again: its counter and hot flag start over (after the host
+;; dropped a translation whose assumptions no longer hold)
+(func $method_rearm (export "method_rearm") (param $m i32)
+  (local $rec i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec)
+    (then (i32.store offset=4 (local.get $rec) (i32.const 0))
+          (i32.store offset=12 (local.get $rec) (i32.const 0)))))
+
 (func $set_hot_threshold (export "set_hot_threshold") (param $n i32)
   (global.set $hotThreshold (local.get $n)))
 

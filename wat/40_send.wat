@@ -179,6 +179,8 @@
               (i32.or (i32.eq (local.get $prim) (i32.const 116)) (i32.eq (local.get $prim) (i32.const 119))))
     (then (call $interp_gc_flush)
           (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+          ;; 119 is Symbol>>flushCache: only sends of that selector are affected
+          (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
   (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))

@@ -268,9 +268,19 @@ class Lowerer:
         return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
                 f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
 
+    def installed_check(self):
+        """Inside a $slow block: take the full send unless this translation is still the one
+        installed for its method (tiering uninstalls it when a target it bound changes)."""
+        check = self.fn.annotations.get("installed_check")
+        if check:
+            info_id, index = check
+            self.w(f"  (br_if $slow (i32.ne (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
+                   f"(i32.const {index})))")
+
     def inline_cases(self, i: Instr, receiver: str):
         """A polymorphic site whose targets are all trivial: one class guard per case."""
         self.w("(block $called (block $slow")
+        self.installed_check()
         for case in i.attrs["cases"]:
             ci, kind = case.split(":")
             self.w(f"  (if {self.class_is(receiver, int(ci))} (then")
@@ -288,6 +298,7 @@ class Lowerer:
         m = i.attrs["target"]
         self.w("(block $called (block $slow")
         self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['guard'])}))")
+        self.installed_check()
         inline = i.attrs.get("inline")
         if inline is not None:     # an inlined accessor: no frame, no call
             self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")
