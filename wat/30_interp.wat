@@ -34,6 +34,9 @@
 (global $FLAG_BASE i32 (i32.const 0x200))
 ;;   10 translated: a translated function is running this frame (its WASM activation is live)
 (global $FLAG_TRANSLATED i32 (i32.const 0x400))
+;;   11 written: a slot of this translated frame was stored through its context; translated code
+;;      (which may hold temps in locals) deoptimizes after the send it is in (ABI.md section 8)
+(global $FLAG_WRITTEN i32 (i32.const 0x800))
 
 ;; --- method headers -----------------------------------------------------------------------
 
@@ -423,6 +426,8 @@
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
              (local.get $v))
+  (if (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_TRANSLATED))
+    (then (i32.store offset=24 (local.get $fp) (i32.or (i32.load offset=24 (local.get $fp)) (global.get $FLAG_WRITTEN)))))
   (i32.const 1))
 
 ;; (closure, numArgs) Activate a BlockClosure with numArgs arguments on the stack above it.

@@ -91,7 +91,8 @@
   (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
   ;; the translated activation is over: the frame (if still there) is the interpreter's now
   (i32.store offset=24 (local.get $frame)
-             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+             (i32.and (i32.load offset=24 (local.get $frame))
+                      (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
   (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))

@@ -153,12 +153,19 @@ class Lowerer:
 
     def goto(self, src: str, dst: str):
         """Phi copies for the edge src -> dst, then continue at dst."""
-        phis = self.fn.blocks[dst].phis
-        for k, p in enumerate(phis):
+        # the phis' copies happen at once: a source that is itself a phi of dst (assigned by
+        # an earlier copy) goes through a temporary
+        copies = []
+        for p in self.fn.blocks[dst].phis:
             v = next(a.split(":")[0] for a in p.args if a.split(":")[1] == src)
-            self.w(f"(local.set $p{k} {self.get(v)})")
-        for k, p in enumerate(phis):
-            self.w(f"(local.set ${p.result} (local.get $p{k}))")
+            if v != p.result:
+                copies.append((p.result, v))
+        targets = {d for d, _ in copies}
+        via = [k for k, (_, v) in enumerate(copies) if v in targets]
+        for k in via:
+            self.w(f"(local.set $p{k} {self.get(copies[k][1])})")
+        for k, (d, v) in enumerate(copies):
+            self.w(f"(local.set ${d} {'(local.get $p%d)' % k if k in via else self.get(v)})")
         if self.plan is None:
             self.w(f"(local.set $state (i32.const {self.index[dst]}))")
             self.w("(br $dispatch)")
@@ -239,11 +246,25 @@ class Lowerer:
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
         if "guard" in i.attrs or "cases" in i.attrs:
             self.w(")")      # closes the direct call's $called block
+        self.written_check(i)
         if float_path:
             self.w("))")
         self.w(f"(local.set ${target} (local.get $r))")
         if array_path:
             self.w(")")      # closes $fastat
+
+    def written_check(self, i: Instr):
+        """After a send, when temps may live in locals (passes/temps_ssa.py): if the frame was
+        written through its context meanwhile, hand it to the interpreter right after the send,
+        with the send's result on its stack (ABI.md section 8, temporaries in locals)."""
+        if not self.fn.annotations.get("temps_in_ssa"):
+            return
+        top = self.stack_base + 4 * len(i.attrs.get("live", []))
+        self.w("(if (i32.and (i32.load offset=24 (local.get $fp)) (i32.const 0x800)) (then")
+        self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
+        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
+        self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
+        self.w("  (return (i32.const 0))))")
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000

@@ -66,6 +66,7 @@ class Tiering:
             except LLMConfigError as e:      # no service configured: translate without the pass
                 self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
                                       "error": str(e), "fallback": "baseline translations"})
+        self._specials = None
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
         self.core.on_method_hot = self.on_hot
@@ -93,7 +94,15 @@ class Tiering:
                 "nil": self.core.global_value("nil")}
         return MethodInput(name, code, lits, names, (header >> 24) & 15, (header >> 18) & 63,
                            4 * (1 + nlits) + 1, oops, method,
-                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES)
+                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
+
+    def special_selectors(self) -> list[int]:
+        """The oops of the 32 special selectors (special objects array slot 23: selector and
+        argument count pairs)."""
+        if self._specials is None:
+            arr = self.core.u32(self.core.global_value("special_objects") + 8 + 4 * 23)
+            self._specials = [self.core.u32(arr + 8 + 8 * k) for k in range(32)]
+        return self._specials
 
     def feedback(self, method: int):
         core = self.core

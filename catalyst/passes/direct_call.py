@@ -28,8 +28,8 @@ def run(fn: Function) -> bool:
     # the selectors whose lookup this translation now assumes (tiering drops it when they change)
     depends = fn.annotations.setdefault("depends_on", set())
     for i in fn.instructions():
-        if i.op != "send" or "super" in i.attrs or "special" in i.attrs:
-            continue
+        if i.op != "send" or "super" in i.attrs or "sel" not in i.attrs:
+            continue     # super sends, and special selectors whose oop the lifter did not know
         fb = i.attrs.get("feedback") or []
         if i.attrs.get("mega") or not fb:
             continue
