@@ -19,6 +19,9 @@
 (import "host" "time_us" (func $host_time_us (result i64)))
 (import "host" "math1" (func $host_math1 (param i32 f64) (result f64)))
 (import "host" "quit" (func $host_quit (param i32)))
+;; a flushCache primitive ran: method dictionaries changed for this selector (0: any selector);
+;; the host drops translations that bound a target of such a send
+(import "host" "code_changed" (func $host_code_changed (param i32)))
 ;; write Python's shortest round-trip repr of a double as ASCII at ptr; answer its length
 (import "host" "float_repr" (func $host_float_repr (param f64 i32) (result i32)))
 ;; named primitives the host implements: (module name oop, primitive name oop, receiver+args sp,

@@ -34,6 +34,9 @@
 (global $FLAG_BASE i32 (i32.const 0x200))
 ;;   10 translated: a translated function is running this frame (its WASM activation is live)
 (global $FLAG_TRANSLATED i32 (i32.const 0x400))
+;;   11 written: a slot of this translated frame was stored through its context; translated code
+;;      (which may hold temps in locals) deoptimizes after the send it is in (ABI.md section 8)
+(global $FLAG_WRITTEN i32 (i32.const 0x800))
 
 ;; --- method headers -----------------------------------------------------------------------
 
@@ -122,6 +125,15 @@
   (local $rec i32)
   (local.set $rec (call $method_info (local.get $m)))
   (if (local.get $rec) (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
+
+;; (method) the method may get hot again: its counter and hot flag start over (after the host
+;; dropped a translation whose assumptions no longer hold)
+(func $method_rearm (export "method_rearm") (param $m i32)
+  (local $rec i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec)
+    (then (i32.store offset=4 (local.get $rec) (i32.const 0))
+          (i32.store offset=12 (local.get $rec) (i32.const 0)))))
 
 (func $set_hot_threshold (export "set_hot_threshold") (param $n i32)
   (global.set $hotThreshold (local.get $n)))
@@ -416,6 +428,8 @@
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
              (local.get $v))
+  (if (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_TRANSLATED))
+    (then (i32.store offset=24 (local.get $fp) (i32.or (i32.load offset=24 (local.get $fp)) (global.get $FLAG_WRITTEN)))))
   (i32.const 1))
 
 ;; (closure, numArgs) Activate a BlockClosure with numArgs arguments on the stack above it.

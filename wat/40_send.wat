@@ -91,7 +91,8 @@
   (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
   ;; the translated activation is over: the frame (if still there) is the interpreter's now
   (i32.store offset=24 (local.get $frame)
-             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+             (i32.and (i32.load offset=24 (local.get $frame))
+                      (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
   (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
@@ -179,6 +180,8 @@
               (i32.or (i32.eq (local.get $prim) (i32.const 116)) (i32.eq (local.get $prim) (i32.const 119))))
     (then (call $interp_gc_flush)
           (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+          ;; 119 is Symbol>>flushCache: only sends of that selector are affected
+          (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
   (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))

@@ -179,12 +179,19 @@ class Lowerer:
 
     def goto(self, src: str, dst: str):
         """Phi copies for the edge src -> dst, then continue at dst."""
-        phis = self.fn.blocks[dst].phis
-        for k, p in enumerate(phis):
+        # the phis' copies happen at once: a source that is itself a phi of dst (assigned by
+        # an earlier copy) goes through a temporary
+        copies = []
+        for p in self.fn.blocks[dst].phis:
             v = next(a.split(":")[0] for a in p.args if a.split(":")[1] == src)
-            self.w(f"(local.set $p{k} {self.get(v)})")
-        for k, p in enumerate(phis):
-            self.w(f"(local.set ${p.result} (local.get $p{k}))")
+            if v != p.result:
+                copies.append((p.result, v))
+        targets = {d for d, _ in copies}
+        via = [k for k, (_, v) in enumerate(copies) if v in targets]
+        for k in via:
+            self.w(f"(local.set $p{k} {self.get(copies[k][1])})")
+        for k, (d, v) in enumerate(copies):
+            self.w(f"(local.set ${d} {'(local.get $p%d)' % k if k in via else self.get(v)})")
         if self.plan is None:
             self.w(f"(local.set $state (i32.const {self.index[dst]}))")
             self.w("(br $dispatch)")
@@ -267,11 +274,25 @@ class Lowerer:
         self.w("(global.set $gfp (local.get $fp))")
         if "guard" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
             self.w(")")      # closes the direct call's $called block
+        self.written_check(i)
         if float_path:
             self.w("))")
         self.w(f"(local.set ${target} (local.get $r))")
         if array_path:
             self.w(")")      # closes $fastat
+
+    def written_check(self, i: Instr):
+        """After a send, when temps may live in locals (passes/temps_ssa.py): if the frame was
+        written through its context meanwhile, hand it to the interpreter right after the send,
+        with the send's result on its stack (ABI.md section 8, temporaries in locals)."""
+        if not self.fn.annotations.get("temps_in_ssa"):
+            return
+        top = self.stack_base + 4 * len(i.attrs.get("live", []))
+        self.w("(if (i32.and (i32.load offset=24 (local.get $fp)) (i32.const 0x800)) (then")
+        self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
+        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
+        self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
+        self.w("  (return (i32.const 0))))")
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000
@@ -296,9 +317,19 @@ class Lowerer:
         return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
                 f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
 
+    def installed_check(self):
+        """Inside a $slow block: take the full send unless this translation is still the one
+        installed for its method (tiering uninstalls it when a target it bound changes)."""
+        check = self.fn.annotations.get("installed_check")
+        if check:
+            info_id, index = check
+            self.w(f"  (br_if $slow (i32.ne (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
+                   f"(i32.const {index})))")
+
     def inline_cases(self, i: Instr, receiver: str):
         """A polymorphic site whose targets are all trivial: one class guard per case."""
         self.w("(block $called (block $slow")
+        self.installed_check()
         for case in i.attrs["cases"]:
             ci, kind = case.split(":")
             self.w(f"  (if {self.class_is(receiver, int(ci))} (then")
@@ -316,6 +347,7 @@ class Lowerer:
         m = i.attrs["target"]
         self.w("(block $called (block $slow")
         self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['guard'])}))")
+        self.installed_check()
         inline = i.attrs.get("inline")
         if inline is not None:     # an inlined accessor: no frame, no call
             self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")

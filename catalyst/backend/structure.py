@@ -51,7 +51,7 @@ def plan(fn: Function) -> Plan:
         while True:
             if a == b:
                 return True
-            up = idom[b]
+            up = idom.get(b, b)      # networkx leaves the entry out (or maps it to itself)
             if up == b:
                 return False
             b = up

@@ -69,6 +69,7 @@ class Core:
         self._err = stderr or (lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()))
         self.on_method_hot: Callable[[int], None] = lambda method: None
         self.on_named_prim: Callable[[int, int, int, int], int] = lambda m, n, sp, argc: 0
+        self.on_code_changed: Callable[[int], None] = lambda selector: None
         self.quit_code: int | None = None
         module = core_module(optimize)
         linker = wasmtime.Linker(engine())
@@ -83,6 +84,7 @@ class Core:
         define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
         define("math1", [i32, f64], [f64], self._math1)
         define("quit", [i32], [], self._quit)
+        define("code_changed", [i32], [], lambda sel: self.on_code_changed(sel))
         define("float_repr", [f64, i32], [i32], self._float_repr)
         define("named_prim", [i32, i32, i32, i32], [i32],
                lambda m, n, sp, argc: self.on_named_prim(m, n, sp, argc))
