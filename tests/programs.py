@@ -8,7 +8,10 @@ bounds and recursion carries a depth argument that decreases. Programs cover tem
 outer variables, non-local returns, recursion, polymorphic sends, SmallInteger arithmetic near the
 31-bit boundary (so results overflow into LargeIntegers), Floats including NaN and infinities,
 comparisons, collections, exceptions (on:do:, ensure:, signal, return:, retry) and
-doesNotUnderstand.
+doesNotUnderstand; and inside methods real closures: non-local returns through do:, nested
+blocks and ensure:, ifCurtailed:, cannotReturn: from a dead home, exceptions that return,
+resume, pass and retry, thisContext, brace arrays, closures sharing a captured variable,
+iteration protocols and valueWithArguments:.
 
 The interpreter and the translated code must agree on the printString of the answer, on the
 Transcript output and on the error raised, if any.
@@ -105,7 +108,43 @@ def statement(vars_: tuple[str, ...], target: str):
     capture = e.map(lambda x: f"[{target} := {target} + {x}] value.")
     cond = st.tuples(e, e).map(
         lambda t: f"{target} odd ifTrue: [{target} := {t[0]}] ifFalse: [{target} := {t[1]}].")
-    return st.one_of(assign, to_do, while_, times, capture, cond)
+    return st.one_of(assign, to_do, while_, times, capture, cond, closure_statement(e, target))
+
+
+def closure_statement(e, target: str):
+    """Statements whose blocks are real closures: non-local returns through do: and ensure:,
+    ifCurtailed:, a ^ from a block whose home is dead (cannotReturn:), exceptions that return,
+    resume, pass and retry through the method's frames, thisContext, brace arrays, closures
+    sharing a captured variable, iteration protocols, valueWithArguments:."""
+    t = target
+    nlr_ensure = e.map(lambda x: f"[#(1 2 3) do: [:each | each > ({x} \\\\ 4) ifTrue: [^{t} + each]]] "
+                                 f"ensure: [ivar := ivar + 1].")
+    curtailed = e.map(lambda x: f"{t} := [{t} + {x}] ifCurtailed: [ivar := ivar - 1].")
+    nested_nlr = e.map(lambda x: f"#(1 2) do: [:a | #(3 4) do: [:b | a * b = ({x} \\\\ 9) ifTrue: [^a - b]]].")
+    dead_home = st.just(f"{t} := [(self returner) value: {t}] on: BlockCannotReturn "
+                        f"do: [:ex | ex result + 1].")
+    zero = st.tuples(e, e).map(lambda p: f"{t} := [{t} // ({p[0]} \\\\ 3)] on: ZeroDivide "
+                                         f"do: [:ex | ex return: {p[1]}].")
+    resume = e.map(lambda x: f"{t} := [(Warning signal: 'w') + {t}] on: Warning do: [:ex | ex resume: {x}].")
+    pass_ = e.map(lambda x: f"{t} := [[Error signal: 'p'] on: ZeroDivide do: [:ex | 0]] "
+                            f"on: Error do: [:ex | ex return: {t} + {x}].")
+    retry = st.integers(1, 3).map(
+        lambda n: f"{t} := {t} + ([:k | | r | r := 0. [r := r + 1. r < {n} ifTrue: "
+                  f"[Error signal: 'again']. r + k] on: Error do: [:ex | ex retry]] value: 1).")
+    context = st.just(f"{t} := {t} + (thisContext tempAt: 1) + (thisContext sender isNil "
+                      f"ifTrue: [0] ifFalse: [1]).")
+    brace = e.map(lambda x: f"{t} := {{{t}. {x}. ivar}} inject: 0 into: [:a :b | a + b].")
+    shared = e.map(lambda x: f"{t} := [:k | | c inc | c := k. inc := [c := c + 1]. inc value. "
+                             f"inc value. c] value: {x}.")
+    protocols = st.tuples(e, st.sampled_from([
+        "(#(1 2 3) collect: [:each | each * X]) inject: T into: [:a :b | a + b]",
+        "#(4 5 6) detect: [:each | each > X] ifNone: [T]",
+        "(#(1 2 3 4 5) select: [:each | each > X]) size + T",
+        "(1 to: 4) inject: T into: [:a :each | a + (X max: each)]",
+        "[:a :b | a - b] valueWithArguments: {T. X}"])).map(
+        lambda p: f"{t} := {p[1].replace('X', '(' + p[0] + ')').replace('T', t)}.")
+    return st.one_of(nlr_ensure, curtailed, nested_nlr, dead_home, zero, resume, pass_, retry,
+                     context, brace, shared, protocols)
 
 
 # --- methods and programs ---------------------------------------------------------------------
@@ -129,6 +168,7 @@ def programs():
         parts = ["Object subclass: #DtBase\n\tinstanceVariableNames: 'ivar'\n"
                  "\tclassVariableNames: ''\n\tpoolDictionaries: ''\n\tcategory: 'Dt'!\n",
                  "!DtBase methodsFor: 'dt'!\ninitialize\n\tivar := 3!\n"
+                 "returner\n\t^[:v | ^v]!\n"
                  "h: depth\n\t^(self f: depth) + (self g: depth)! !\n"]
         for cls, bf, bg in zip(CLASSES, bodies_f, bodies_g):
             parts.append(f"DtBase subclass: #{cls}\n\tinstanceVariableNames: ''\n"

@@ -65,6 +65,10 @@ def test_tiers_agree_on_generated_programs(runners, program):
 def test_translated_code_really_ran(runners):
     always = runners[1].vm.stats()
     assert always["methods_translated"] > 0 and always["translated_activations"] > 0
+    # the generated methods' closures (do:, ensure:, on:do:, collect:...) ran as translated
+    # block bodies, in both translated tiers
+    assert always["translated_block_activations"] > 0
+    assert runners[2].vm.stats()["translated_block_activations"] > 0
 
 
 def test_saved_regressions(runners):
@@ -87,11 +91,15 @@ sum: n
 	^s + 1073741800!
 pick: x
 	x > 10 ifTrue: [^#big].
-	^#small! !
-""", "{Probe new sum: 20. Probe new pick: 11. Probe new pick: 3}")
+	^#small!
+find: n
+	#(4 5 6) do: [:e | e > n ifTrue: [^e]].
+	^0! !
+""", "{Probe new sum: 20. Probe new pick: 11. Probe new pick: 3. Probe new find: 4}")
 
 
-@pytest.mark.parametrize("mutation", ["add-is-sub", "no-overflow-check", "swapped-branch"])
+@pytest.mark.parametrize("mutation", ["add-is-sub", "no-overflow-check", "swapped-branch",
+                                      "nlr-returns-from-the-block"])
 def test_differential_testing_catches_broken_lowering(monkeypatch, mutation):
     """Deliberately break a lowering rule: the interpreter and the translation must disagree."""
     if mutation == "add-is-sub":
@@ -100,6 +108,9 @@ def test_differential_testing_catches_broken_lowering(monkeypatch, mutation):
     elif mutation == "no-overflow-check":
         monkeypatch.setattr(lower.Lowerer, "overflowed", staticmethod(lambda *a: "(i32.const 0)"))
         monkeypatch.setattr(lower.Lowerer, "out_of_range", staticmethod(lambda x: "(i32.const 0)"))
+    elif mutation == "nlr-returns-from-the-block":
+        monkeypatch.setattr(lower.Lowerer, "nlr",
+                            lambda self, i: self.w(f"(return {self.get(i.args[0])})"))
     else:
         original_goto = lower.Lowerer.goto
 
@@ -112,5 +123,5 @@ def test_differential_testing_catches_broken_lowering(monkeypatch, mutation):
         monkeypatch.setattr(lower.Lowerer, "goto", goto)
     interp = Runner("off", None).run(PROBE)
     jit = Runner("always", None).run(PROBE)
-    assert interp[0] == "#(1073743210 #big #small)"   # 1410 + 1073741800 overflows 2^30
+    assert interp[0] == "#(1073743210 #big #small 5)"   # 1410 + 1073741800 overflows 2^30
     assert jit != interp
