@@ -331,7 +331,10 @@
           ;; a control primitive (block value, perform) activated a frame: run it to its return
           ;; as a base frame; if it completed at once (a primitive), its result is on the stack
           (if (i32.eq (global.get $fp) (local.get $caller)) (then (return (i32.load (global.get $sp)))))
-          (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
+          ;; the frame the primitive activated (a deoptimized translation may have left frames
+          ;; of inlined code above it: the interpreter runs from the top one)
+          (local.set $dest (call $frame_above (local.get $caller)))
+          (i32.store offset=24 (local.get $dest) (i32.or (i32.load offset=24 (local.get $dest)) (global.get $FLAG_BASE)))
           (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
           (local.set $r (call $interpret))
           (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
@@ -353,9 +356,10 @@
               (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
               (return (local.get $r))))
       (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
-      ;; deoptimized callee: finish it in the interpreter as a base frame
+      ;; deoptimized callee: finish it in the interpreter as a base frame (from the top frame:
+      ;; frames of code inlined into the callee's translation may be above it)
       (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-      (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
+      (i32.store offset=24 (local.get $dest) (i32.or (i32.load offset=24 (local.get $dest)) (global.get $FLAG_BASE)))
       (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
       (global.set $sp (i32.load offset=12 (global.get $fp))))
     (else
@@ -374,7 +378,9 @@
 
 ;; (frame) Finish a frame that translated code built and whose translation answered 0 without an
 ;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame from its
-;; FRAME_IP/FRAME_SP and answer its result (0 when the run halted or an unwind passes).
+;; FRAME_IP/FRAME_SP and answer its result (0 when the run halted or an unwind passes). The
+;; interpreter starts at $fp: the frame itself, or the top one of frames its translation built
+;; above it for inlined code (they return into it).
 (func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
   (local $savedIp i32) (local $r i32)
   (local.set $savedIp (global.get $ip))
@@ -382,12 +388,12 @@
   (if (global.get $depthDeopt)
     (then (global.set $depthDeopt (i32.const 0)))
     (else (call $note_bailout (i32.load offset=4 (local.get $frame)))))
-  (global.set $fp (local.get $frame))
+  (if (i32.lt_u (global.get $fp) (local.get $frame)) (then (global.set $fp (local.get $frame))))
   (i32.store offset=24 (local.get $frame)
              (i32.or (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1)))
                      (global.get $FLAG_BASE)))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $frame)) (i32.load offset=8 (local.get $frame))))
-  (global.set $sp (i32.load offset=12 (local.get $frame)))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+  (global.set $sp (i32.load offset=12 (global.get $fp)))
   (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
   (local.set $r (call $interpret))
   (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))

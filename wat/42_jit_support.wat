@@ -117,3 +117,39 @@
   (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
   (global.set $sp (i32.load offset=12 (global.get $fp)))
   (i32.const 3))
+;; (inlined frame) Like jit_unwinding, for a frame the translated code built for an inlined
+;; callee or block (passes/inline.py; marked translated too). Discards the frames above it;
+;; when it is the unwind's target, returns the value from it to the frame below as the
+;; interpreter's return does (that frame is inlined into the same function, written back at
+;; the inlined send) and answers 1: the translated code then hands the frames below to the
+;; interpreter (it clears their translated bits and answers 0 with depth_deopt set). Else it
+;; clears the frame's translated bit and answers 0: the unwind goes on with the next frame down.
+(func $jit_unwind_inlined (export "jit_unwind_inlined") (param $fp i32) (result i32)
+  (local $dest i32)
+  (if (i32.or (global.get $haltCode) (i32.eqz (global.get $unwinding))) (then (return (i32.const 0))))
+  (if (i32.ne (global.get $fp) (local.get $fp))
+    (then
+      (drop (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
+      (if (global.get $haltCode) (then (return (i32.const 0))))))
+  (i32.store offset=24 (local.get $fp)
+             (i32.and (i32.load offset=24 (local.get $fp)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+  (if (i32.ne (global.get $unwindTarget) (local.get $fp)) (then (return (i32.const 0))))
+  (global.set $unwinding (i32.const 0))
+  (global.set $fp (local.get $fp))
+  (drop (call $return_from_frame (i32.load (global.get $vmRoots))))
+  (i32.store offset=12 (global.get $fp) (global.get $sp))
+  (i32.const 1))
+
+;; (frame) The frame directly above frame on the chain from $fp (frame's callee), or $fp when
+;; there is none: a deoptimized translation may leave inlined frames above the one its caller
+;; built, and the interpreter continues from the topmost (ABI.md section 8).
+(func $frame_above (param $frame i32) (result i32)
+  (local $f i32)
+  (local.set $f (global.get $fp))
+  (block $found
+    (loop $down
+      (br_if $found (i32.eqz (local.get $f)))
+      (if (i32.eq (i32.load (local.get $f)) (local.get $frame)) (then (return (local.get $f))))
+      (local.set $f (i32.load (local.get $f)))
+      (br $down)))
+  (global.get $fp))

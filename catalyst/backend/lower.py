@@ -74,6 +74,7 @@ JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (para
   (import "core" "jit_new_array" (func $jit_new_array (param i32 i32 i32 i32) (result i32)))
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
+  (import "core" "jit_unwind_inlined" (func $jit_unwind_inlined (param i32) (result i32)))
   (import "core" "stat_translated_blocks" (global $translatedBlocks (mut i64)))
 """
 
@@ -90,6 +91,7 @@ class Lowerer:
         self.order = list(fn.blocks)
         self.index = {lab: k for k, lab in enumerate(self.order)}
         self.stack_base = 32 + 4 * fn.num_temps
+        self.depth = 0          # of the frame the current block runs in (passes/inline.py)
         self.plan = None
         self._uses = None
 
@@ -237,7 +239,7 @@ class Lowerer:
         self.w("(if (i32.ge_u (global.get $depth) (global.get $depthLimit)) (then")
         self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
-        self.w("  (return (i32.const 0))))")
+        self.w(f"  {self.deopt_exit()}))")
 
     def full_send(self, i: Instr, target: str):
         """A send: inline fast paths where the lowering has them, else the frame is written back
@@ -292,7 +294,7 @@ class Lowerer:
         self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
         self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
         self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
-        self.w("  (return (i32.const 0))))")
+        self.w(f"  {self.deopt_exit()}))")
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000
@@ -379,7 +381,7 @@ class Lowerer:
         self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
-        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
@@ -388,6 +390,8 @@ class Lowerer:
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):
+        outer = self.depth, self.stack_base
+        self.enter_frame_of(lab)
         instrs = [i for i in self.fn.blocks[lab].instrs if i.op != "phi"]
         fused = self.fusable_test(instrs)
         for i in instrs[:-2] if fused else instrs[:-1]:
@@ -396,6 +400,7 @@ class Lowerer:
             self.test_and_branch(lab, instrs[-2], instrs[-1])
         else:
             self.instr(lab, instrs[-1])
+        self.depth, self.stack_base = outer
 
     BOOLEAN_KINDS = {"lt", "gt", "le", "ge", "eq", "ne"}
 
@@ -445,7 +450,7 @@ class Lowerer:
         self.w(f"(if (i32.eq {self.get(test.result)} (global.get $true)) (then (local.set $c (i32.const 1)) (br $done)))")
         self.w(f"(if (i32.eq {self.get(test.result)} (global.get $false)) (then (local.set $c (i32.const 0)) (br $done)))")
         self.spill(br.attrs.get("live", []) + [test.result], br.attrs["pc"])
-        self.w("(return (i32.const 0))")
+        self.w(self.deopt_exit())
         body, self.lines = self.lines, saved
         for line in body:
             self.w("  " + line)
@@ -493,7 +498,7 @@ class Lowerer:
             # guard failure: not a Boolean. Hand the frame to the interpreter at the jump,
             # with the value back on the stack; it sends #mustBeBoolean.
             self.spill(i.attrs.get("live", []) + [v], i.attrs["pc"])
-            self.w("(return (i32.const 0))")
+            self.w(self.deopt_exit())
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
         elif op in self.CLOSURE_OPS:
@@ -608,20 +613,61 @@ class Lowerer:
         self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x100}))")
-        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
         self.w("  (global.set $gfp (local.get $fp))")
         self.w("  (br $called))")
 
-    # --- closures, contexts, arrays, non-local returns --------------------------------------
-    CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr")
+    # --- closures, contexts, arrays, non-local returns, inlined frames ----------------------
+    CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr",
+                   "enter_method", "enter_block", "leave", "inline_guard")
+
+    def enter_frame_of(self, lab: str):
+        """The frame block lab runs in: the function's own, or an inlined one (its depth and
+        slots)."""
+        b = self.fn.blocks[lab]
+        self.depth = b.depth
+        self.stack_base = 32 + 4 * (b.frame_temps if b.depth else self.fn.num_temps)
+
+    def clear_translated(self, start: str, levels: int) -> str:
+        """Clear the translated bit of `levels` frames down the chain from the frame start."""
+        out = [f"(local.set $idx {start})"]
+        for _ in range(levels):
+            out.append("(i32.store offset=24 (local.get $idx) (i32.and (i32.load offset=24 (local.get $idx)) (i32.const -1025)))")
+            out.append("(local.set $idx (i32.load (local.get $idx)))")
+        return " ".join(out)
+
+    def deopt_exit(self) -> str:
+        """Answer 0 to hand the frame, written back, to the interpreter. In inlined code the
+        frames of the inlined levels become interpreter frames and the interpreter starts at
+        the top one ($fp), which returns into the ones below as they were written back."""
+        if not self.depth:
+            return "(return (i32.const 0))"
+        return (f"(block {self.clear_translated('(local.get $fp)', self.depth)} "
+                "(global.set $gfp (local.get $fp)) (return (i32.const 0)))")
+
+    def unwind_chain(self) -> str:
+        """While an unwind passes (or the run halted): each inlined frame from this one down is
+        discarded, or ends the unwind when it is the target (then the interpreter continues the
+        frames below, from the one it returned to); then the function's own frame, as in
+        jit_unwinding (wat/42_jit_support.wat)."""
+        if not self.depth:
+            return "(return (call $jit_unwinding (local.get $fp)))"
+        out = ["(local.set $c (local.get $fp))"]
+        for level in range(self.depth, 0, -1):
+            out.append(f"(if (call $jit_unwind_inlined (local.get $c)) (then "
+                       f"{self.clear_translated('(global.get $gfp)', level - 1)} "
+                       "(global.set $depthDeopt (i32.const 1)) (return (i32.const 0))))")
+            out.append("(local.set $c (i32.load (local.get $c)))")
+        out.append("(return (call $jit_unwinding (local.get $c)))")
+        return " ".join(out)
 
     def unless_answered(self) -> str:
         """After a call that answers 0 (the run halted, or an unwind passes): leave, answering
         the unwind's value when this frame is its target (wat/42_jit_support.wat)."""
-        return "(if (i32.eqz (local.get $r)) (then (return (call $jit_unwinding (local.get $fp)))))"
+        return f"(if (i32.eqz (local.get $r)) (then {self.unwind_chain()}))"
 
     def allocating(self, i: Instr, call: str):
         """An instruction done by a core helper that may collect: the frame is written back
@@ -661,10 +707,79 @@ class Lowerer:
         interpreter executes the return bytecode (it sends #cannotReturn:), a deoptimization
         that is not a failed guard."""
         self.spill(i.attrs["live"], i.attrs["pc"])
-        self.w(f"(if (call $jit_nlr (local.get $fp) {self.get(i.args[0])}) "
-               "(then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w(f"(if (call $jit_nlr (local.get $fp) {self.get(i.args[0])}) (then {self.unwind_chain()}))")
         self.w("(global.set $depthDeopt (i32.const 1))")
-        self.w("(return (i32.const 0))")
+        self.w(self.deopt_exit())
+
+    def frame_header(self, method: str, ip: str, sp_slots: int, closure: str, flags: int,
+                     receiver: str):
+        """The header words of a frame at $new, as push_frame / push_block_frame write them."""
+        self.w("(i32.store (local.get $new) (local.get $fp))")
+        self.w(f"(i32.store offset=4 (local.get $new) {method})")
+        self.w(f"(i32.store offset=8 (local.get $new) {ip})")
+        self.w(f"(i32.store offset=12 (local.get $new) (i32.add (local.get $new) (i32.const {28 + 4 * sp_slots})))")
+        self.w("(i32.store offset=16 (local.get $new) (i32.const 0))")
+        self.w(f"(i32.store offset=20 (local.get $new) {closure})")
+        self.w(f"(i32.store offset=24 (local.get $new) (i32.const {flags}))")
+        self.w(f"(i32.store offset=28 (local.get $new) {receiver})")
+
+    def new_inlined_frame(self, i: Instr, operands: list[str], slots: int):
+        """Write this frame back as at the inlined send and place the new frame above its stack;
+        when it would not fit, the interpreter performs the send (it reports the overflow)."""
+        sp = self.spill(i.attrs["live"] + operands, i.attrs["pc"])
+        self.w(f"(local.set $new (i32.add (local.get $fp) (i32.const {sp + 4})))")
+        self.w(f"(if (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (slots + 80)})) (then")
+        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
+        self.w("  (global.set $depthDeopt (i32.const 1))")
+        self.w(f"  {self.deopt_exit()}))")
+
+    def switch_to_new_frame(self):
+        self.w("(local.set $fp (local.get $new))")
+        self.w("(global.set $gfp (local.get $fp))")
+        self.w("(global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
+
+    def enter_method(self, i: Instr):
+        """An inlined method's frame (passes/inline.py): receiver, arguments, temps nil."""
+        nargs, temps = i.attrs["nargs"], i.attrs["temps"]
+        self.new_inlined_frame(i, i.args, temps)
+        self.frame_header(f"(i32.const {i.attrs['method']})", f"(i32.const {i.attrs['first_pc']})",
+                          temps, "(i32.const 0)", nargs | 0x400, self.get(i.args[0]))
+        for k, a in enumerate(i.args[1:]):
+            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
+        for k in range(nargs, temps):
+            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
+        self.switch_to_new_frame()
+
+    def enter_block(self, i: Instr):
+        """An inlined block's activation frame, as push_block_frame builds it: operands are the
+        closure, the arguments, then the closure's copied values."""
+        nargs = i.attrs["nargs"]
+        closure, args, copied = i.args[0], i.args[1:1 + nargs], i.args[1 + nargs:]
+        self.new_inlined_frame(i, [closure, *args], nargs + len(copied))
+        self.frame_header(f"(i32.const {i.attrs['method']})", f"(i32.const {i.attrs['startpc']})",
+                          nargs + len(copied), self.get(closure), nargs | 0x500,
+                          f"(i32.load offset=28 (i32.load offset=8 {self.get(closure)}))")
+        for k, a in enumerate(args + copied):
+            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
+        self.switch_to_new_frame()
+        self.w("(global.set $translatedBlocks (i64.add (global.get $translatedBlocks) (i64.const 1)))")
+
+    def leave(self, i: Instr):
+        """Back from an inlined frame to the one below (its context, if any, dies)."""
+        self.w("(if (i32.load offset=16 (local.get $fp)) (then (call $ctx_kill (i32.load offset=16 (local.get $fp)))))")
+        self.w("(local.set $fp (i32.load (local.get $fp)))")
+        self.w("(global.set $gfp (local.get $fp))")
+
+    def inline_guard(self, i: Instr):
+        """true when the inlined body may run: the receiver's class is the one inlined for
+        (class=0: no class to check) and this translation is still installed."""
+        cond = self.class_is(i.args[0], i.attrs["class"]) if i.attrs["class"] else "(i32.const 1)"
+        check = self.fn.annotations.get("installed_check")
+        if check:
+            info_id, index = check
+            cond = (f"(i32.and {cond} (i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
+                    f"(i32.const {index})))")
+        self.w(f"(local.set ${i.result} (select (global.get $true) (global.get $false) {cond}))")
 
 
 def entry_function(startpcs: list[int]) -> list[str]:

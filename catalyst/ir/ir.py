@@ -24,6 +24,10 @@ Closures and contexts (see passes/lift.py and ABI.md section 8, "Translated bloc
     v8 = load_slot v6 index=0                               ; slot 0 of an object (temp vectors)
     store_slot v6 v8 index=0
     nlr v8 pc=50 live=[]                                    ; ^v8 from inside a block
+
+Inlined frames (passes/inline.py): a block label line may end with `; frame=D temps=T`, the
+block then runs in a frame D levels above the function's own, with T frame slots, entered by
+`enter_method`/`enter_block` and left by `leave`.
 """
 from __future__ import annotations
 
@@ -64,6 +68,10 @@ class Block:
     label: str
     instrs: list[Instr] = field(default_factory=list)
     entry_pc: int = 0
+    # the frame the block's code runs in: 0 the function's own; d > 0 a frame the inline pass
+    # built for an inlined callee or block, d levels up, with frame_temps frame slots
+    depth: int = 0
+    frame_temps: int = 0
 
     @property
     def terminator(self) -> Instr | None:
@@ -186,7 +194,8 @@ def print_function(fn: Function) -> str:
              + (f" startpc={fn.startpc}" if fn.startpc is not None else "")]
     for lab, b in fn.blocks.items():
         preds = ", ".join(fn.preds(lab))
-        lines.append(f"{lab}: ; preds: {preds}".rstrip())
+        frame = f" ; frame={b.depth} temps={b.frame_temps}" if b.depth else ""
+        lines.append(f"{lab}: ; preds: {preds}".rstrip() + frame)
         for i in b.instrs:
             lines.append("  " + i.text())
     return "\n".join(lines) + "\n"
@@ -217,6 +226,9 @@ def parse_function(text: str) -> Function:
         if not line.startswith("  "):
             lab = line.split(":")[0]
             block = fn.add_block(lab)
+            frame = re.search(r"; frame=(\d+) temps=(\d+)$", line)
+            if frame:
+                block.depth, block.frame_temps = int(frame.group(1)), int(frame.group(2))
             continue
         if block is None:
             raise ValueError(f"line {n}: instruction outside a block")

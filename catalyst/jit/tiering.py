@@ -48,6 +48,7 @@ class Tiering:
         self.translated: dict[int, int] = {}        # method oop -> table index
         self.failures: list[dict] = []
         self.cache: dict[str, bytes] = {}
+        self._block_selectors = None
         self.pass_times: dict[str, float] = {}
         self.translate_seconds = 0.0
         self.wasm_bytes = 0
@@ -104,6 +105,47 @@ class Tiering:
             self._specials = [self.core.u32(arr + 8 + 8 * k) for k in range(32)]
         return self._specials
 
+    VALUE_SELECTORS = ("value", "value:", "value:value:", "value:value:value:", "value:value:value:value:")
+
+    def block_selectors(self) -> dict[int, int]:
+        """{selector oop: numArgs} of value, value:... where BlockClosure's method is the value
+        primitive (201-205), read from its method dictionary (no allocation: this runs inside
+        the hot hook, while the interpreter holds oops)."""
+        if self._block_selectors is None:
+            h, core = self.vm.heap, self.core
+            cls = self.vm.special(36)
+            md = h.slot(cls, 1)
+            out = {}
+            for k in range(h.num_slots(md) - 2):
+                sel = h.slot(md, 2 + k)
+                if sel == self.vm.nil or sel & 3 or not 16 <= h.fmt(sel) < 24:
+                    continue
+                name = h.string_of(sel)
+                if name in self.VALUE_SELECTORS:
+                    n = self.VALUE_SELECTORS.index(name)
+                    if core.call("method_primitive", core.call("lookup", cls, sel)) == 201 + n:
+                        out[sel] = n
+            self._block_selectors = out
+        return self._block_selectors
+
+    def inline_source(self, shared: dict):
+        """For the inline pass: (method, startpc or None) -> that method's or block body's IR,
+        lifted and run through the passes that precede inlining in this pipeline."""
+        before = [p for p in ("type-feedback", "smallint", "direct-call") if p in self.passes]
+
+        def source(method: int, startpc: int | None):
+            m = self.method_input(method)
+            body = None
+            if startpc is not None:
+                body = next((b for b in block_bodies(m) if b.startpc == startpc), None)
+                if body is None:
+                    return None
+            fn = lift(m, body)
+            self.annotate(fn, m, method, shared)
+            PassManager(before).run(fn)
+            return fn
+        return source
+
     def class_index_of(self, special: int) -> int:
         """The class index of the class at that index of the special objects array."""
         return self.core.call("ensure_class_index", self.vm.special(special))
@@ -146,6 +188,7 @@ class Tiering:
             # translated code checks that it is still installed (at this table index) before
             # it relies on a target it bound: see on_code_changed
             shared["installed_check"] = (info_id, self.installer.next_index)
+        shared["inline_source"] = self.inline_source(shared)
         fn, *blocks = [self.optimized(m, method, body, pm, shared) for body in [None, *block_bodies(m)]]
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
@@ -162,6 +205,14 @@ class Tiering:
                   shared: dict):
         """The method's (or one block body's) IR after the pass pipeline."""
         fn = lift(m, body)
+        self.annotate(fn, m, method, shared)
+        fn.annotations["inline_source"] = shared["inline_source"]
+        fn.annotations["block_selectors"] = self.block_selectors()
+        pm.run(fn)
+        return fn
+
+    def annotate(self, fn, m: MethodInput, method: int, shared: dict):
+        """What the passes read besides the IR (see each pass's docstring)."""
         fn.annotations.update(shared)
         fn.annotations["feedback_source"] = self.feedback(method)
         fn.annotations["resolve"] = self.resolve
@@ -169,8 +220,6 @@ class Tiering:
         fn.annotations["method_oop"] = method
         fn.annotations["closure_class"] = self.class_index_of(36)      # BlockClosure
         fn.annotations["context_class"] = self.class_index_of(10)      # MethodContext
-        pm.run(fn)
-        return fn
 
     def translate(self, method: int) -> bool:
         if method in self.translated:

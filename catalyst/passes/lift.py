@@ -386,7 +386,8 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
             if len(stack) < ncopied:
                 raise LiftError(m.name, pc, "operand stack underflow at a closure")
             copied = [pop() for _ in range(ncopied)][::-1]
-            allocating("closure", copied, ins.next_pc, nargs=nargs, startpc=m.first_pc + ins.next_pc)
+            allocating("closure", copied, ins.next_pc, nargs=nargs, startpc=m.first_pc + ins.next_pc,
+                       method=m.method_oop)
         elif op in ("push_remote_temp", "store_remote_temp", "pop_store_remote_temp"):
             index, vector = a
             if vector < fn.num_temps:

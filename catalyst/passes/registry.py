@@ -4,7 +4,7 @@ Every pass module has `name`, `description`, `requires`, `preserves` and `run(fu
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
 from catalyst.passes import (block_call, complexity, constant_fold, cse, dce, direct_call,
-                             llm_slot, smallint, stack_effect, temps_ssa, type_feedback)
+                             inline, llm_slot, smallint, stack_effect, temps_ssa, type_feedback)
 
 PASSES = {m.name: m for m in (
     stack_effect,     # analysis: operand stack depth vs frame size
@@ -13,6 +13,7 @@ PASSES = {m.name: m for m in (
     temps_ssa,        # temporaries as SSA values
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
+    inline,           # inline known closures, and small callees taking them
     block_call,       # direct calls of block translations for value, value:, ...
     constant_fold,    # fold constant SmallInteger arithmetic
     cse,              # local value numbering
@@ -24,7 +25,7 @@ PASSES = {m.name: m for m in (
 # locals across a loop are spilled around those calls by the register allocator, which costs
 # more than the frame loads it saves (measured: the sieve 30% slower); see passes/temps_ssa.py
 DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
-                    "block-call", "constant-fold", "cse", "dce", "llm")
+                    "inline", "block-call", "constant-fold", "cse", "dce", "llm")
 
 
 def get(name: str):
