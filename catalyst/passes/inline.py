@@ -99,7 +99,7 @@ class Inliner:
             if len(chain) >= MAX_DEPTH:
                 continue
             for k, i in enumerate(b.instrs):
-                if i.op != "send" or id(i) in self.considered or "super" in i.attrs:
+                if i.op != "send" or id(i) in self.considered or "super" in i.attrs or "inlined" in i.attrs:
                     continue
                 self.considered[id(i)] = i       # once; a splice replaces the send
                 closure = defs.get(i.args[1])
@@ -164,8 +164,7 @@ class Inliner:
         # not inlinable at run time (another class, the translation was dropped): the send
         slow = self.new_block(depth, blk.frame_temps, chain)
         sent = fn.new_value()
-        again = Instr(send.op, send.args, sent, dict(send.attrs))
-        self.considered[id(again)] = again
+        again = Instr(send.op, send.args, sent, {**send.attrs, "inlined": 1})   # not again
         slow.instrs = [again, Instr("jump", [cont.label])]
         result.args.append(f"{sent}:{slow.label}")
         blk.instrs[-1].args[2] = slow.label
@@ -185,7 +184,11 @@ class Inliner:
         labels = {old: self.new_block(depth + 1, body.num_temps, chain + (frame,)).label
                   for old in body.blocks}
         enter.instrs = [op, Instr("jump", [labels[body.entry]])]
-        values = self.argument_values(body, send) if closure is None else {}
+        # reads of the callee's arguments (and a block's copied values) are the caller's values:
+        # Smalltalk never assigns them (the code is checked for it; a body that could write
+        # them through thisContext keeps reading its frame)
+        given = send.args[2:] + (closure.args if closure is not None else [])
+        values = self.argument_values(body, given)
         argument_reads = set(values)
         for old, b in body.blocks.items():
             nb = fn.blocks[labels[old]]
@@ -196,12 +199,16 @@ class Inliner:
                 nb.instrs += self.copy(i, values, labels, nb.label, chain + (frame,))
         return size(body)
 
-    def argument_values(self, callee: Function, send: Instr) -> dict[str, str]:
-        """Reads of the callee's arguments that can be the caller's values (Smalltalk never
-        assigns an argument; the code is checked for it)."""
+    @staticmethod
+    def argument_values(callee: Function, given: list[str]) -> dict[str, str]:
+        """{callee value: caller value} for the callee's reads of the frame slots the caller
+        fills with `given` (arguments, then a block's copied values) and the callee never
+        stores into."""
+        if any(i.op == "this_context" for i in callee.instructions()):
+            return {}         # it may write its own slots through its context (tempAt:put:)
         stored = {i.attrs["index"] for i in callee.instructions() if i.op == "store_temp"}
-        return {i.result: send.args[2 + i.attrs["index"]] for i in callee.instructions()
-                if i.op == "load_temp" and i.attrs["index"] < callee.num_args
+        return {i.result: given[i.attrs["index"]] for i in callee.instructions()
+                if i.op == "load_temp" and i.attrs["index"] < len(given)
                 and i.attrs["index"] not in stored}
 
     def copy(self, i: Instr, values: dict, labels: dict, here: str,
