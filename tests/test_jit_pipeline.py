@@ -89,10 +89,14 @@ test: x
 
 
 def test_failures_are_recorded_with_phase_and_reason(jvm):
-    m = method(jvm, "BlockClosure", "ensure:")   # unwind-marked: not translated
+    jvm.file_in_text("!Object methodsFor: 'tests'!\nbadBytecode\n\t^1! !\n")
+    m = method(jvm, "Object", "badBytecode")
+    m_input = jvm.jit.method_input(m)
+    start = m + 8 + 4 * (1 + len(m_input.literals))        # first bytecode (ABI.md section 5)
+    jvm.core.write_bytes(start, bytes([126]))              # not a bytecode of the set
     assert not jvm.jit.translate(m)
     rec = jvm.jit.failures[-1]
-    assert rec["phase"] == "lift" and "unwind-marked" in rec["error"]
+    assert rec["phase"] == "lift" and "bytecode 126" in rec["error"]
     assert rec["fallback"] == "interpreter" and rec["bytecodes"]
 
 

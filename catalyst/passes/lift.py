@@ -84,10 +84,6 @@ def lift(m: MethodInput, body: BlockBody | None = None) -> Function:
         start, end = (3 if code[:1] == b"\x8b" else 0), len(code)
     else:
         start, end = body.start, body.end
-    if body is None and start and code[1] | (code[2] << 8) in (198, 199):
-        # ensure:/ifCurtailed:/on:do: frames are where unwinding stops and runs blocks; they
-        # stay interpreted so the unwinder always finds them in interpreter layout
-        raise LiftError(m.name, m.first_pc, "unwind-marked method (primitive 198/199) stays interpreted")
     try:
         instrs = _region(m, start, end)
     except B.BytecodeError as e:
