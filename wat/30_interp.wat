@@ -8,17 +8,21 @@
 
 (global $ip (mut i32) (i32.const 0))
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
-(global $statTranslated (export "stat_translated_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
 (global $statPrimCalls (export "stat_primitive_calls") (mut i64) (i64.const 0))
 (global $jitAlways (export "jit_always") (mut i32) (i32.const 0))
 ;; Nesting of WASM activations that run Smalltalk (translated functions and nested interpreter
-;; loops). Past $jitDepthLimit translated code stops calling and hands its frame back to the
-;; interpreter at the send (which needs no WASM stack), so deep recursion never exhausts the
-;; native stack.
-(global $jitDepth (export "jit_depth") (mut i32) (i32.const 0))
+;; loops), kept at $jitCells+0. Past $jitDepthLimit translated code stops calling and hands its
+;; frame back to the interpreter at the send (which needs no WASM stack), so deep recursion never
+;; exhausts the native stack. Translated activations are counted at $jitCells+8 (i64).
 (global $jitDepthLimit (export "jit_depth_limit") i32 (i32.const 400))
+(func $jit_depth_add (param $d i32)
+  (i32.store (global.get $jitCells) (i32.add (i32.load (global.get $jitCells)) (local.get $d))))
+(func $count_translated
+  (i64.store offset=8 (global.get $jitCells) (i64.add (i64.load offset=8 (global.get $jitCells)) (i64.const 1))))
+(func $translated_activations (export "translated_activations") (result i64)
+  (i64.load offset=8 (global.get $jitCells)))
 ;; set by translated code when it hands a frame back because of depth, not a failed guard
 (global $depthDeopt (export "depth_deopt") (mut i32) (i32.const 0))
 (global $jitEnabled (export "jit_enabled") (mut i32) (i32.const 0))

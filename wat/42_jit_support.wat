@@ -8,8 +8,12 @@
 ;; They answer 0 when the heap is exhausted, after halting the run with code 3 as the
 ;; interpreter does; translated code then answers 0 and its callers see $haltCode.
 
-;; Block activations run by translated code (a block body's translation, or inlined).
-(global $statTranslatedBlocks (export "stat_translated_blocks") (mut i64) (i64.const 0))
+;; Block activations run by translated code (a block body's translation, or inlined): counted
+;; at $jitCells+16 (i64), where translated code counts them too.
+(func $count_translated_block
+  (i64.store offset=16 (global.get $jitCells) (i64.add (i64.load offset=16 (global.get $jitCells)) (i64.const 1))))
+(func $translated_block_activations (export "translated_block_activations") (result i64)
+  (i64.load offset=16 (global.get $jitCells)))
 
 (func $jit_enter (param $fp i32) (param $sp i32)
   (global.set $fp (local.get $fp))
@@ -95,13 +99,14 @@
           (return (i32.const 3))))
   (i32.store offset=24 (local.get $frame)
              (i32.or (i32.load offset=24 (local.get $frame)) (global.get $FLAG_TRANSLATED)))
-  (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
-  (global.set $statTranslatedBlocks (i64.add (global.get $statTranslatedBlocks) (i64.const 1)))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $count_translated)
+  (call $count_translated_block)
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call_indirect $jit_table (type $jitfn) (local.get $frame) (local.get $index)))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   (i32.store offset=24 (local.get $frame)
-             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+             (i32.and (i32.load offset=24 (local.get $frame))
+                      (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
   (if (local.get $r)
     (then (global.set $fp (local.get $frame))
           (drop (call $return_from_frame (local.get $r)))

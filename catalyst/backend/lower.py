@@ -24,10 +24,10 @@ from catalyst.backend import structure
 from catalyst.ir.ir import Function, Instr, value_args
 
 IMPORTS = """  (import "core" "memory" (memory 0))
-  (import "core" "vm_send" (func $vm_send (param i32 i32 i32) (result i32)))
-  (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32) (result i32)))
+  (import "core" "vm_send" (func $vm_send (param i32 i32 i32 i32) (result i32)))
+  (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
-  (import "core" "float_special" (func $float_special (param i32 i32 i32) (result i32)))
+  (import "core" "float_special" (func $float_special (param i32 i32 i32 i32) (result i32)))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
@@ -35,9 +35,6 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "nil" (global $nil (mut i32)))
   (import "core" "unwinding" (global $unwinding (mut i32)))
   (import "core" "halt_code" (global $halt (mut i32)))
-  (import "core" "stat_translated_activations" (global $translated (mut i64)))
-  (import "core" "jit_depth" (global $depth (mut i32)))
-  (import "core" "jit_depth_limit" (global $depthLimit i32))
   (import "core" "depth_deopt" (global $depthDeopt (mut i32)))
   (type $jitfn (func (param i32) (result i32)))
   (import "core" "fp" (global $gfp (mut i32)))
@@ -61,6 +58,12 @@ INT_OPS = {
     "ne": ("(i64.ne (local.get $x) (local.get $y))", True),
 }
 
+# The core's cells for translated code (wat/00_decls.wat $jitCells): +0 native depth, +8 count of
+# translated activations; and the depth at which translated code stops calling (jit_depth_limit).
+JIT_CELLS = 0x8E0000
+DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
+DEPTH_LIMIT = 400
+
 # SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)
 TAGGED_ARITH = {"add": "i32.add", "sub": "i32.sub"}
 
@@ -75,7 +78,6 @@ JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (para
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
   (import "core" "jit_unwind_inlined" (func $jit_unwind_inlined (param i32) (result i32)))
-  (import "core" "stat_translated_blocks" (global $translatedBlocks (mut i64)))
 """
 
 
@@ -204,7 +206,26 @@ class Lowerer:
         else:
             self.tree(dst)
 
+    def oop(self, name: str) -> str:
+        """nil, true or false: a constant when the function knows the VM's oops (they never move),
+        else read from the core's globals."""
+        oop = self.fn.annotations.get("oops", {}).get(name)
+        return f"(i32.const {oop})" if oop else f"(global.get ${name})"
+
+    def deopt_return(self):
+        """The frame is written back in interpreter layout: make it the core's current frame and
+        answer 0 (ABI.md section 8), so the interpreter continues it from its FRAME_IP. In
+        inlined code the frames of the inlined levels become interpreter frames too and the
+        interpreter starts at the top one, which returns into the ones below as they were
+        written back at their inlined sends (passes/inline.py)."""
+        if self.depth:
+            self.w(self.clear_translated("(local.get $fp)", self.depth))
+        self.w("(global.set $gfp (local.get $fp))")
+        self.w("(return (i32.const 0))")
+
     def selector_of(self, i: Instr) -> str:
+        if "sel" in i.attrs:
+            return f"(i32.const {i.attrs['sel']})"
         if "special" in i.attrs:
             return (f"(i32.load offset=8 (i32.add (i32.load offset={8 + 23 * 4} (global.get $specials)) "
                     f"(i32.const {8 * i.attrs['special']})))")
@@ -236,10 +257,11 @@ class Lowerer:
         """Too deep in WASM activations: hand the frame (already written back with the receiver
         and arguments on its stack) to the interpreter at the send bytecode, which performs the
         send without growing the native stack."""
-        self.w("(if (i32.ge_u (global.get $depth) (global.get $depthLimit)) (then")
+        self.w(f"(if (i32.ge_u {DEPTH} (i32.const {DEPTH_LIMIT})) (then")
         self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
-        self.w(f"  {self.deopt_exit()}))")
+        self.deopt_return()
+        self.w("))")
 
     def full_send(self, i: Instr, target: str):
         """A send: inline fast paths where the lowering has them, else the frame is written back
@@ -254,11 +276,10 @@ class Lowerer:
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
         if float_path:   # Float arithmetic and comparisons without a send (stack is written back)
-            self.w(f"(local.set $r (call $float_special (i32.const {special}) "
+            self.w(f"(local.set $r (call $float_special (local.get $fp) (i32.const {special}) "
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
         self.depth_guard(i)
-        self.w("(global.set $gfp (local.get $fp))")
         if "guard" in i.attrs:
             self.direct_call(i, args, sp)
         elif "cases" in i.attrs:
@@ -266,14 +287,13 @@ class Lowerer:
         elif "closure_class" in i.attrs:
             self.block_call(i, args, sp)
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
-            self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send_super (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
                    f"(i32.load offset=8 (i32.load offset=12 (i32.const {i.attrs['super']})))))")
         else:
-            self.w(f"(local.set $r (call $vm_send (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w(self.unless_answered())
-        self.w("(global.set $gfp (local.get $fp))")
         if "guard" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
             self.w(")")      # closes the direct call's $called block
         self.written_check(i)
@@ -294,7 +314,8 @@ class Lowerer:
         self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
         self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
         self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
-        self.w(f"  {self.deopt_exit()}))")
+        self.deopt_return()
+        self.w("))")
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000
@@ -306,7 +327,7 @@ class Lowerer:
         if kind.startswith("ivar"):
             return f"(i32.load offset={8 + 4 * int(kind[4:])} {self.get(receiver)})"
         if kind in ("true", "false", "nil"):
-            return f"(global.get ${kind})"
+            return self.oop(kind)
         return f"(i32.const {(int(kind) << 1) | 1})"
 
     def class_is(self, value: str, ci: int) -> str:
@@ -369,23 +390,21 @@ class Lowerer:
         for k, a in enumerate(args):
             self.w(f"  (i32.store offset={28 + 4 * k} (local.get $new) {self.get(a)})")
         for k in range(nargs, temps):
-            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
-        self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
-        self.w("  (global.set $gfp (local.get $new))")
-        self.w("  (global.set $depth (i32.add (global.get $depth) (i32.const 1)))")
+            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
+        self.w(f"  (i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
         if m == self.fn.annotations.get("method_oop"):
             # a send to this very method: a plain call of this function
             self.w("  (local.set $r (call $method (local.get $new)))")
         else:
             self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
-        self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
         self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
-        self.w("  (global.set $gfp (local.get $fp))")
         self.w("  (br $called))")
 
     # --- instructions ------------------------------------------------------------------------
@@ -447,10 +466,10 @@ class Lowerer:
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
         self.full_send(test, test.result)
-        self.w(f"(if (i32.eq {self.get(test.result)} (global.get $true)) (then (local.set $c (i32.const 1)) (br $done)))")
-        self.w(f"(if (i32.eq {self.get(test.result)} (global.get $false)) (then (local.set $c (i32.const 0)) (br $done)))")
+        self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('true')}) (then (local.set $c (i32.const 1)) (br $done)))")
+        self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('false')}) (then (local.set $c (i32.const 0)) (br $done)))")
         self.spill(br.attrs.get("live", []) + [test.result], br.attrs["pc"])
-        self.w(self.deopt_exit())
+        self.deopt_return()
         body, self.lines = self.lines, saved
         for line in body:
             self.w("  " + line)
@@ -477,7 +496,7 @@ class Lowerer:
         elif op == "store_litvar":
             self.w(f"(i32.store offset=12 (i32.const {i.attrs['assoc']}) {self.get(i.args[0])})")
         elif op == "identical":
-            self.w(f"(local.set ${r} (select (global.get $true) (global.get $false) "
+            self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} "
                    f"(i32.eq {self.get(i.args[0])} {self.get(i.args[1])})))")
         elif op == "class_of":
             self.w(f"(local.set ${r} (call $class_of {self.get(i.args[0])}))")
@@ -489,16 +508,16 @@ class Lowerer:
             self.goto(lab, i.args[0])
         elif op == "branch":
             v, t, f = i.args
-            self.w(f"(if (i32.eq {self.get(v)} (global.get $true)) (then")
+            self.w(f"(if (i32.eq {self.get(v)} {self.oop('true')}) (then")
             self.goto(lab, t)
             self.w("))")
-            self.w(f"(if (i32.eq {self.get(v)} (global.get $false)) (then")
+            self.w(f"(if (i32.eq {self.get(v)} {self.oop('false')}) (then")
             self.goto(lab, f)
             self.w("))")
             # guard failure: not a Boolean. Hand the frame to the interpreter at the jump,
             # with the value back on the stack; it sends #mustBeBoolean.
             self.spill(i.attrs.get("live", []) + [v], i.attrs["pc"])
-            self.w(self.deopt_exit())
+            self.deopt_return()
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
         elif op in self.CLOSURE_OPS:
@@ -527,7 +546,7 @@ class Lowerer:
         self.w("(block $done (block $slow")
         self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
         if kind in TAGGED_COMPARE:
-            self.w(f"  (local.set ${r} (select (global.get $true) (global.get $false) ({TAGGED_COMPARE[kind]} {a} {b})))")
+            self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} ({TAGGED_COMPARE[kind]} {a} {b})))")
         elif kind in ("and", "or"):     # the tag bits combine to a tag bit
             self.w(f"  (local.set ${r} (i32.{kind} {a} {b}))")
         elif kind in ("add", "sub"):
@@ -604,21 +623,29 @@ class Lowerer:
             self.w(f"  (i32.store offset={32 + 4 * k} (local.get $r) {self.get(a)})")
         self.w(f"  (memory.copy (i32.add (local.get $r) (i32.const {32 + 4 * nargs})) (i32.add {blk} (i32.const 20)) "
                "(i32.shl (local.get $c) (i32.const 2)))")
-        self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
-        self.w("  (global.set $translatedBlocks (i64.add (global.get $translatedBlocks) (i64.const 1)))")
+        self.count_block_activation()
         self.w("  (local.set $new (local.get $r))")
-        self.w("  (global.set $gfp (local.get $new))")
-        self.w("  (global.set $depth (i32.add (global.get $depth) (i32.const 1)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
         self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
-        self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x100}))")
         self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
-        self.w("  (global.set $gfp (local.get $fp))")
         self.w("  (br $called))")
+
+    @staticmethod
+    def count_translated() -> str:
+        return (f"(i64.store (i32.const {JIT_CELLS + 8}) "
+                f"(i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
+
+    def count_block_activation(self):
+        """A block activation run by translated code: counted as a translated activation, and
+        as a block's (the core's cell +16, stat translated_block_activations)."""
+        self.w(self.count_translated())
+        self.w(f"(i64.store (i32.const {JIT_CELLS + 16}) (i64.add (i64.load (i32.const {JIT_CELLS + 16})) (i64.const 1)))")
 
     # --- closures, contexts, arrays, non-local returns, inlined frames ----------------------
     CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr",
@@ -638,15 +665,6 @@ class Lowerer:
             out.append("(i32.store offset=24 (local.get $idx) (i32.and (i32.load offset=24 (local.get $idx)) (i32.const -1025)))")
             out.append("(local.set $idx (i32.load (local.get $idx)))")
         return " ".join(out)
-
-    def deopt_exit(self) -> str:
-        """Answer 0 to hand the frame, written back, to the interpreter. In inlined code the
-        frames of the inlined levels become interpreter frames and the interpreter starts at
-        the top one ($fp), which returns into the ones below as they were written back."""
-        if not self.depth:
-            return "(return (i32.const 0))"
-        return (f"(block {self.clear_translated('(local.get $fp)', self.depth)} "
-                "(global.set $gfp (local.get $fp)) (return (i32.const 0)))")
 
     def unwind_chain(self) -> str:
         """While an unwind passes (or the run halted): each inlined frame from this one down is
@@ -709,7 +727,7 @@ class Lowerer:
         self.spill(i.attrs["live"], i.attrs["pc"])
         self.w(f"(if (call $jit_nlr (local.get $fp) {self.get(i.args[0])}) (then {self.unwind_chain()}))")
         self.w("(global.set $depthDeopt (i32.const 1))")
-        self.w(self.deopt_exit())
+        self.deopt_return()
 
     def frame_header(self, method: str, ip: str, sp_slots: int, closure: str, flags: int,
                      receiver: str):
@@ -731,12 +749,11 @@ class Lowerer:
         self.w(f"(if (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (slots + 80)})) (then")
         self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
-        self.w(f"  {self.deopt_exit()}))")
+        self.deopt_return()
+        self.w("))")
 
     def switch_to_new_frame(self):
         self.w("(local.set $fp (local.get $new))")
-        self.w("(global.set $gfp (local.get $fp))")
-        self.w("(global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
 
     def enter_method(self, i: Instr):
         """An inlined method's frame (passes/inline.py): receiver, arguments, temps nil."""
@@ -747,8 +764,9 @@ class Lowerer:
         for k, a in enumerate(i.args[1:]):
             self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
         for k in range(nargs, temps):
-            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
+            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
         self.switch_to_new_frame()
+        self.w(self.count_translated())
 
     def enter_block(self, i: Instr):
         """An inlined block's activation frame, as push_block_frame builds it: operands are the
@@ -762,13 +780,12 @@ class Lowerer:
         for k, a in enumerate(args + copied):
             self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
         self.switch_to_new_frame()
-        self.w("(global.set $translatedBlocks (i64.add (global.get $translatedBlocks) (i64.const 1)))")
+        self.count_block_activation()
 
     def leave(self, i: Instr):
         """Back from an inlined frame to the one below (its context, if any, dies)."""
         self.w("(if (i32.load offset=16 (local.get $fp)) (then (call $ctx_kill (i32.load offset=16 (local.get $fp)))))")
         self.w("(local.set $fp (i32.load (local.get $fp)))")
-        self.w("(global.set $gfp (local.get $fp))")
 
     def inline_guard(self, i: Instr):
         """true when the inlined body may run: the receiver's class is the one inlined for
@@ -779,7 +796,7 @@ class Lowerer:
             info_id, index = check
             cond = (f"(i32.and {cond} (i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
                     f"(i32.const {index})))")
-        self.w(f"(local.set ${i.result} (select (global.get $true) (global.get $false) {cond}))")
+        self.w(f"(local.set ${i.result} (select {self.oop('true')} {self.oop('false')} {cond}))")
 
 
 def entry_function(startpcs: list[int]) -> list[str]:
