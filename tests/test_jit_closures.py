@@ -17,7 +17,8 @@ from catalyst.ir.verify import VerifyError, verify
 from catalyst.passes import block_call
 from catalyst.passes.lift import block_bodies, lift
 from catalyst.passes.manager import PassManager
-from catalyst.vm.vm import VM, SmalltalkError
+from catalyst.vm.vm import SmalltalkError
+from jit_cases import answers, vm_with
 
 SOURCE = """Object subclass: #Jc
 	instanceVariableNames: 'log saved'
@@ -145,9 +146,7 @@ SCENARIOS = [
 
 
 def make(**kw):
-    vm = VM.default(**kw)
-    vm.file_in_text(SOURCE)
-    return vm
+    return vm_with(SOURCE, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -256,23 +255,13 @@ def test_ir_text_of_a_method_and_its_blocks_lowers_installs_and_runs():
     assert after["translated_block_activations"] - before["translated_block_activations"] == 3 + 10
 
 
-def answers(vm):
-    out = []
-    for expr, _ in SCENARIOS:
-        try:
-            out.append(vm.eval(expr))
-        except SmalltalkError as e:
-            out.append(("error", e.text))
-    return out
-
-
 @pytest.mark.parametrize("mode,threshold", [("always", None), ("on", 2)])
 def test_scenarios_agree_with_the_interpreter(mode, threshold):
     expected = [a for _, a in SCENARIOS]
-    assert answers(make(jit="off")) == expected
+    assert answers(make(jit="off"), SCENARIOS) == expected
     vm = make(jit=mode, threshold=threshold)
     for _ in range(2 if mode == "on" else 1):        # twice: the second run is translated
-        assert answers(vm) == expected
+        assert answers(vm, SCENARIOS) == expected
     s = vm.stats()
     assert s["translated_block_activations"] > 1000 and s["failures"] == []
     jc = [m for m in vm.jit.translated if vm.jit.method_input(m).name.startswith("Jc>>")]

@@ -10,7 +10,7 @@ from catalyst.ir.verify import verify
 from catalyst.passes import inline
 from catalyst.passes.lift import block_bodies, lift
 from catalyst.passes.manager import PassManager
-from catalyst.vm.vm import VM, SmalltalkError
+from jit_cases import answers, vm_with
 
 VALUE1 = 500        # the selector oops the tests' IR uses
 DO = 600
@@ -169,19 +169,11 @@ CASES = [
 
 
 def make(**kw):
-    vm = VM.default(**kw)
-    vm.file_in_text(SOURCE)
-    return vm
+    return vm_with(SOURCE, **kw)
 
 
 def results(vm):
-    out = []
-    for expr, _ in CASES:
-        try:
-            out.append(vm.eval(expr))
-        except SmalltalkError as e:
-            out.append(("error", e.text))
-    return out
+    return answers(vm, CASES)
 
 
 def test_inlined_code_gives_the_interpreters_answers_and_really_runs():

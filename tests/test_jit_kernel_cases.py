@@ -8,19 +8,13 @@ import os
 
 import pytest
 
-from catalyst.vm.vm import VM, SmalltalkError
+from catalyst.vm.vm import VM
+from jit_cases import answer
 
 MODULES = ("test_kernel_exceptions",) + (
     ("test_kernel_behaviour", "test_kernel_collections", "test_kernel_numbers",
      "test_kernel_objects") if os.environ.get("CATALYST_SLOW") else ())
 CASES = [c[:2] for m in MODULES for c in importlib.import_module(m).CASES]
-
-
-def answer(vm, expr):
-    try:
-        return vm.eval(expr)
-    except SmalltalkError as e:
-        return ("error", e.text)
 
 
 @pytest.mark.parametrize("mode,threshold,rounds", [("always", None, 1), ("on", 2, 3)])
