@@ -222,3 +222,18 @@ def test_verifier_holds_after_every_pass_with_inlining():
     for sel in ("sum:", "each:", "firstOver:in:", "find:in:", "count:", "local:"):
         m = vm.lookup_method(vm.class_named("Inl"), sel)
         vm.jit.compile(m, PassManager(vm.jit.passes, verify_each=True))
+
+
+def test_a_broken_inliner_is_caught(monkeypatch):
+    """Teeth: an inliner that treats ^ in an inlined block as the block's own return (it must
+    leave the home method) gives answers that differ from the interpreter's."""
+    original = inline.Inliner.copy
+
+    def copy(self, i, values, labels, here, chain):
+        if i.op == "nlr":
+            i = type(i)("ret", i.args, None, {})
+        return original(self, i, values, labels, here, chain)
+    monkeypatch.setattr(inline.Inliner, "copy", copy)
+    vm = make(jit="on", threshold=2)
+    got = [vm.eval("Inl new find: 3 in: #(1 2 3 4)") for _ in range(4)]
+    assert got[0] == "#found" and "#missing" in got[2:]
