@@ -70,6 +70,7 @@ class Tiering:
         self._specials = None
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
+        self.inlined = {"enter_method": 0, "enter_block": 0}    # in installed translations
         self.core.on_method_hot = self.on_hot
         self.core.on_code_changed = self.on_code_changed
         self.core.set_global("jit_enabled", 1)
@@ -193,6 +194,8 @@ class Tiering:
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
         fn.annotations["block_functions"] = len(blocks)
+        fn.annotations["inlined"] = {op: sum(1 for f in (fn, *blocks) for i in f.instructions() if i.op == op)
+                                     for op in self.inlined}
         wat = lower(fn, module_name=f"m{method}", blocks=blocks)
         key = hashlib.sha256(f"{PIPELINE_VERSION}|{self.passes}|{self.optimize}|{wat}".encode()).hexdigest()
         wasm = self.cache.get(key)
@@ -231,6 +234,8 @@ class Tiering:
             index = self.installer.install(method, wasm)
             self.translated[method] = index
             self.dependencies[method] = fn.annotations["depends_on"]
+            for op, n in fn.annotations["inlined"].items():
+                self.inlined[op] += n
             if self.llm is not None and not fn.annotations.get("block_functions"):
                 # the LLM pass rewrites one function; a method with blocks has several
                 self.llm.consider(method, fn, wat)
@@ -320,6 +325,8 @@ class Tiering:
                 "translation_failures": len(self.failures),
                 "translation_failures_by_phase": by_phase,
                 "translations_invalidated": self.invalidated,
+                "inlined_methods": self.inlined["enter_method"],
+                "inlined_blocks": self.inlined["enter_block"],
                 "translation_seconds": self.translate_seconds,
                 "wasm_bytes": self.wasm_bytes,
                 "pass_seconds": self.pass_times,
