@@ -141,9 +141,12 @@ class Tiering:
                 body = next((b for b in block_bodies(m) if b.startpc == startpc), None)
                 if body is None:
                     return None
-            fn = lift(m, body)
-            self.annotate(fn, m, method, shared)
-            PassManager(before).run(fn)
+            try:
+                fn = lift(m, body)
+                self.annotate(fn, m, method, shared)
+                PassManager(before).run(fn)
+            except (LiftError, PassError):     # not inlined: the send stays
+                return None
             return fn
         return source
 

@@ -69,7 +69,9 @@ class Inliner:
         self.own = own
         self.considered: dict[int, Instr] = {}     # sends looked at (kept alive: keyed by id)
         self.bodies: dict = {}
-        self.labels = 0
+        # new labels i<n> continue after those of an earlier run of the pass
+        self.labels = max((int(lab[1:]) for lab in fn.blocks if lab[0] == "i" and lab[1:].isdigit()),
+                          default=0)
 
     def run(self) -> bool:
         grown = 0
@@ -86,10 +88,7 @@ class Inliner:
     def body(self, method: int, startpc: int | None) -> Function | None:
         key = (method, startpc)
         if key not in self.bodies:
-            try:
-                self.bodies[key] = self.source(method, startpc)
-            except Exception:       # a body that does not lift or optimize is not inlined
-                self.bodies[key] = None
+            self.bodies[key] = self.source(method, startpc)
         return self.bodies[key]
 
     def find(self):
@@ -122,7 +121,7 @@ class Inliner:
 
     def home_of(self, closure: Instr) -> int | None:
         """Depth of the method frame that is the home of a closure made by this instruction."""
-        lab = next(lab for lab, b in self.fn.blocks.items() if closure in b.instrs)
+        lab = next(lab for lab, b in self.fn.blocks.items() if any(i is closure for i in b.instrs))
         chain = self.chains[lab]
         frame = chain[-1] if chain else self.own
         return len(chain) if frame.kind == "method" else frame.home
