@@ -309,3 +309,39 @@ def test_every_kernel_method_translates(jvm):
         compile_all(jvm, SimpleNamespace(json=f.name))
         report = json.load(open(f.name))
     assert report["failures"] == [] and report["validated"] == report["total"] > 1000
+
+
+GC_SOURCE = """Object subclass: #Gs
+	instanceVariableNames: 'keep'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!Gs methodsFor: 'gc'!
+churn: n
+	| out |
+	out := OrderedCollection new.
+	1 to: n do: [:i |
+		| s |
+		s := (1 to: 5) collect: [:k | (Array new: k) at: 1 put: i printString; yourself].
+		out add: (s inject: 0 into: [:a :arr | a + (arr at: 1) size + ({arr. i} at: 2)])].
+	keep := out.
+	^out inject: 0 into: [:a :b | a + b]!
+nested: n
+	^(1 to: n) inject: 0 into: [:acc :i |
+		acc + ([:x | | t | t := x printString , 'x'. [t size + i] value] value: i * 1000)]! !
+"""
+
+
+@pytest.mark.parametrize("mode,threshold", [("always", None), ("on", 2)])
+def test_collections_during_translated_and_inlined_blocks_keep_their_values(mode, threshold):
+    """Closures, temp vectors, brace arrays and the values of inlined and translated blocks
+    survive many collections (the GC finds them through the frames written back)."""
+    cases = [("Gs new churn: 1500", "5653215"), ("Gs new nested: 4000", "8032893")]
+    assert answers(vm_with(GC_SOURCE, jit="off"), cases) == [a for _, a in cases]
+    vm = vm_with(GC_SOURCE, jit=mode, threshold=threshold)
+    vm.core.set_global("gc_min_threshold", 20000)
+    for _ in range(2):
+        assert answers(vm, cases) == [a for _, a in cases]
+    s = vm.stats()
+    assert s["gc_count"] >= 10 and s["translated_block_activations"] > 10000
