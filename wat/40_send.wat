@@ -364,6 +364,10 @@
       ;; deoptimized callee: finish it in the interpreter as a base frame (from the top frame:
       ;; frames of code inlined into the callee's translation may be above it)
       (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
+      ;; a failed guard counts against the translation; other deoptimizations do not
+      (if (global.get $depthDeopt)
+        (then (global.set $depthDeopt (i32.const 0)))
+        (else (call $note_bailout (local.get $m))))
       (i32.store offset=24 (local.get $dest) (i32.or (i32.load offset=24 (local.get $dest)) (global.get $FLAG_BASE)))
       (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
       (global.set $sp (i32.load offset=12 (global.get $fp))))
