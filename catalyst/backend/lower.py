@@ -588,6 +588,7 @@ class Lowerer:
         nargs, blk = i.attrs["nargs"], self.get(args[0])
         self.w("(block $called (block $slow")
         self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['closure_class'])}))")
+        self.installed_check()
         self.w(f"  (br_if $slow (i32.ne (i32.load offset=16 {blk}) (i32.const {(nargs << 1) | 1})))")
         # copied values: the closure's slots after outerContext, startpc, numArgs
         self.w(f"  (local.set $c (i32.load8_u offset=7 {blk}))")

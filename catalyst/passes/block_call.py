@@ -32,5 +32,8 @@ def run(fn: Function) -> bool:
         if i.attrs.get("mega") or any(c != ci for c in fb) or "guard" in i.attrs:
             continue
         i.attrs.update(closure_class=ci, context_class=cj)
+        # this assumes BlockClosure's value primitive answers the send (tiering drops the
+        # translation when that selector is redefined)
+        fn.annotations.setdefault("depends_on", set()).add(i.attrs.get("sel"))
         changed = True
     return changed
