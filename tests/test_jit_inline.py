@@ -237,3 +237,29 @@ def test_a_broken_inliner_is_caught(monkeypatch):
     vm = make(jit="on", threshold=2)
     got = [vm.eval("Inl new find: 3 in: #(1 2 3 4)") for _ in range(4)]
     assert got[0] == "#found" and "#missing" in got[2:]
+
+
+REDEFINE = """Object subclass: #Rd
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!Rd methodsFor: 't'!
+twice: x
+	^[:y | y * 2] value: x!
+apply: b to: x
+	^b value: x! !
+"""
+
+
+@pytest.mark.parametrize("mode,threshold", [("always", None), ("on", 2)])
+def test_redefining_the_value_method_drops_inlined_and_direct_block_calls(mode, threshold):
+    vm = vm_with(REDEFINE, jit=mode, threshold=threshold)
+    for _ in range(3):
+        assert vm.eval("Rd new twice: 5") == "10" and vm.eval("Rd new apply: [:y | y + 1] to: 5") == "6"
+    assert vm.stats()["translated_block_activations"] > 0
+    vm.file_in_text("!BlockClosure methodsFor: 'override'!\nvalue: a\n\t^#overridden! !\n")
+    assert vm.eval("Rd new twice: 5") == "#overridden"
+    assert vm.eval("Rd new apply: [:y | y + 1] to: 5") == "#overridden"
+    assert vm.stats()["translations_invalidated"] > 0

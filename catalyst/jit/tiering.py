@@ -212,8 +212,6 @@ class Tiering:
         """The method's (or one block body's) IR after the pass pipeline."""
         fn = lift(m, body)
         self.annotate(fn, m, method, shared)
-        fn.annotations["inline_source"] = shared["inline_source"]
-        fn.annotations["block_selectors"] = self.block_selectors()
         pm.run(fn)
         return fn
 
@@ -226,6 +224,7 @@ class Tiering:
         fn.annotations["method_oop"] = method
         fn.annotations["closure_class"] = self.class_index_of(36)      # BlockClosure
         fn.annotations["context_class"] = self.class_index_of(10)      # MethodContext
+        fn.annotations["block_selectors"] = self.block_selectors()
 
     def translate(self, method: int) -> bool:
         if method in self.translated:
@@ -283,6 +282,7 @@ class Tiering:
         target of such a send (a direct call, an inlined method) are uninstalled, so they are
         not entered again, and re-armed, so they are translated anew when they get hot again.
         Activations still running check that they are installed before using such a binding."""
+        self._block_selectors = None        # BlockClosure's value methods may have changed
         for method, deps in list(self.dependencies.items()):
             if deps and (selector == 0 or selector in deps) and method in self.translated:
                 self.uninstall(method)
