@@ -145,6 +145,7 @@ class Tiering:
             # it relies on a target it bound: see on_code_changed
             fn.annotations["installed_check"] = (info_id, self.installer.next_index)
         fn.annotations["depends_on"] = set()
+        fn.annotations["lift_callee"] = self.lift_callee
         pm = manager or PassManager(self.passes)
         pm.run(fn)
         for k, v in pm.times.items():
@@ -156,6 +157,23 @@ class Tiering:
             wasm = assemble(wat, self.optimize)
             self.cache[key] = wasm
         return fn, wat, wasm
+
+    def lift_callee(self, method: int, depth: int):
+        """The optimized IR of a method to inline into another (passes/inline.py), with its own
+        inline caches' feedback; None when it cannot be lifted."""
+        try:
+            fn = lift(self.method_input(method))
+        except LiftError:
+            return None
+        fn.annotations.update(feedback_source=self.feedback(method), resolve=self.resolve,
+                              oops=self.method_input(method).oops, method_oop=method,
+                              depends_on=set(), lift_callee=self.lift_callee, inline_depth=depth)
+        passes = [p for p in self.passes if p not in ("llm",)]
+        try:
+            PassManager(passes).run(fn)
+        except PassError:
+            return None
+        return fn
 
     def translate(self, method: int) -> bool:
         if method in self.translated:
