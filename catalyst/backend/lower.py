@@ -22,6 +22,7 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
   (import "core" "float_special" (func $float_special (param i32 i32 i32 i32) (result i32)))
+  (import "core" "box_float" (func $box_float (param i32 f64) (result i32)))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
@@ -95,7 +96,7 @@ class Lowerer:
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
         out = [f"(module ${self.module_name}" if self.module_name else "(module", IMPORTS.rstrip("\n"),
                f"  (func $method (export \"method\") (param $fp i32) (result i32)",
-               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32)"]
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32) (local $fx f64) (local $fy f64)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
         if phi_tmps:
@@ -477,6 +478,11 @@ class Lowerer:
         self.w(f"  (local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            self.w(f"  (local.set $c {cond})")
+            self.w("  (br $done)")
+        self.float_path(test, test.attrs["kind"], float_result)
         self.full_send(test, test.result)
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('true')}) (then (local.set $c (i32.const 1)) (br $done)))")
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('false')}) (then (local.set $c (i32.const 0)) (br $done)))")
@@ -562,6 +568,39 @@ class Lowerer:
         """Is the i64 value x outside the SmallInteger range -2^30 .. 2^30-1?"""
         return (f"(i64.gt_u (i64.add {x} (i64.const 1073741824)) (i64.const 2147483647))")
 
+    FLOAT_OPS = {"add": "f64.add", "sub": "f64.sub", "mul": "f64.mul", "lt": "f64.lt", "gt": "f64.gt",
+                 "le": "f64.le", "ge": "f64.ge", "eq": "f64.eq", "ne": "f64.ne"}
+
+    def as_f64(self, v: str, dst: str) -> str:
+        """Code that sets dst to the value of v as a double when v is a SmallInteger or a boxed
+        Float, else branches to $nofloat."""
+        x = self.get(v)
+        return (f"(if (i32.and {x} (i32.const 1)) (then (local.set {dst} (f64.convert_i32_s (i32.shr_s {x} (i32.const 1)))))"
+                f" (else (br_if $nofloat (i32.or (i32.and {x} (i32.const 3)) (i32.ne (i32.and (i32.load {x}) "
+                f"(i32.const 0x3FFFFF)) (i32.const {self.fn.annotations['float_class']}))))"
+                f" (local.set {dst} (f64.load offset=8 {x}))))")
+
+    def float_path(self, i: Instr, kind: str, on_result):
+        """Inline Float arithmetic or comparison for operands that are Floats or SmallIntegers
+        (after the SmallInteger path declined): the result is boxed (arithmetic) or handed to
+        on_result as an i32 condition (comparisons); anything else falls through to the send."""
+        if kind not in self.FLOAT_OPS or "float_class" not in self.fn.annotations:
+            return False
+        self.w("(block $nofloat")
+        # two SmallIntegers got here by overflowing: that is LargeInteger arithmetic
+        self.w(f"  (br_if $nofloat (i32.and (i32.and {self.get(i.args[1])} {self.get(i.args[2])}) (i32.const 1)))")
+        self.w("  " + self.as_f64(i.args[1], "$fx"))
+        self.w("  " + self.as_f64(i.args[2], "$fy"))
+        expr = f"({self.FLOAT_OPS[kind]} (local.get $fx) (local.get $fy))"
+        if kind in TAGGED_COMPARE:
+            on_result(expr)
+        else:
+            self.w(f"  (local.set $r (call $box_float {self.F} {expr}))")
+            self.w("  (br_if $nofloat (i32.eqz (local.get $r)))")
+            on_result(None)
+        self.w(")")
+        return True
+
     def int_op(self, i: Instr):
         """SmallInteger arithmetic and comparison inline when both operands are SmallIntegers
         and the result fits; otherwise the real send (primitives, LargeIntegers, Floats)."""
@@ -598,6 +637,14 @@ class Lowerer:
             self.w(f"  (local.set ${r} (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            if cond is None:
+                self.w(f"  (local.set ${r} (local.get $r))")
+            else:
+                self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} {cond}))")
+            self.w("  (br $done)")
+        self.float_path(i, kind, float_result)
         self.full_send(i, r)
         body, self.lines = self.lines, saved
         for line in body:

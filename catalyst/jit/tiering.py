@@ -96,6 +96,11 @@ class Tiering:
                            4 * (1 + nlits) + 1, oops, method,
                            B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
 
+    def float_class_index(self) -> int:
+        """Float's class index (its identity hash, ABI.md section 2): inline Float arithmetic
+        recognizes boxed Floats by it."""
+        return self.core.u32(self.vm.special(9) + 4) & 0x3FFFFF
+
     def special_selectors(self) -> list[int]:
         """The oops of the 32 special selectors (special objects array slot 23: selector and
         argument count pairs)."""
@@ -139,6 +144,7 @@ class Tiering:
         fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
         fn.annotations["method_oop"] = method
+        fn.annotations["float_class"] = self.float_class_index()
         info_id = self.core.u32(method - 4) & 0xFFFFFF
         if info_id:
             # translated code checks that it is still installed (at this table index) before
