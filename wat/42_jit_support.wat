@@ -63,16 +63,24 @@
 
 ;; (frame) Called by the translated code running frame when a call it made answered 0: the run
 ;; halted, or an unwind (a non-local return, a context return) is passing. Finishes discarding
-;; the frames above this one (they belong to activations that have returned already), then:
-;; answers the unwind's value when this frame is its target (the unwind is over: the
-;; translated code returns that value from its frame), else 0 (the translated code answers 0 and
-;; its caller continues the unwind from this frame, whose translated bit is cleared here).
+;; the frames above this one (activations that have returned already, and frames of code
+;; inlined into this translation, which are not marked translated), then: answers the unwind's
+;; value when this frame is its target (the unwind is over: the translated code returns that
+;; value from its frame), else 0 (the translated code answers 0 and its caller continues the
+;; unwind from this frame, whose translated bit is cleared here). When the target was one of
+;; the inlined frames, the unwind ends there: the value is returned from it to the frame below,
+;; as written back at the inlined send, and answering 0 without $unwinding (with depth_deopt)
+;; hands that frame to the interpreter like a deoptimization.
 (func $jit_unwinding (export "jit_unwinding") (param $fp i32) (result i32)
   (if (i32.or (global.get $haltCode) (i32.eqz (global.get $unwinding))) (then (return (i32.const 0))))
   (if (i32.ne (global.get $fp) (local.get $fp))
     (then ;; stops at this frame: it is marked translated
       (drop (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
-      (if (global.get $haltCode) (then (return (i32.const 0))))))
+      (if (global.get $haltCode) (then (return (i32.const 0))))
+      (if (i32.eqz (global.get $unwinding))
+        (then (i32.store offset=12 (global.get $fp) (global.get $sp))   ;; the value on its stack
+              (global.set $depthDeopt (i32.const 1))
+              (return (i32.const 0))))))
   (if (i32.eq (global.get $unwindTarget) (local.get $fp))
     (then (global.set $unwinding (i32.const 0))
           (global.set $fp (local.get $fp))
@@ -114,40 +122,13 @@
   (if (global.get $haltCode) (then (return (i32.const 2))))
   (if (global.get $unwinding)
     (then (return (select (i32.const 2) (i32.const 3) (call $continue_unwind)))))
-  ;; deoptimized: the frame is in interpreter layout
-  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-  (if (global.get $depthDeopt)
-    (then (global.set $depthDeopt (i32.const 0)))
-    (else (call $note_bailout (local.get $m))))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
-  (global.set $sp (i32.load offset=12 (global.get $fp)))
+  ;; deoptimized: the frame (and frames of code inlined into it, up to $fp) are in interpreter
+  ;; layout; the interpreter continues from the top one
+  (call $prepare_resume (local.get $frame) (i32.const 0))
   (i32.const 3))
-;; (inlined frame) Like jit_unwinding, for a frame the translated code built for an inlined
-;; callee or block (passes/inline.py; marked translated too). Discards the frames above it;
-;; when it is the unwind's target, returns the value from it to the frame below as the
-;; interpreter's return does (that frame is inlined into the same function, written back at
-;; the inlined send) and answers 1: the translated code then hands the frames below to the
-;; interpreter (it clears their translated bits and answers 0 with depth_deopt set). Else it
-;; clears the frame's translated bit and answers 0: the unwind goes on with the next frame down.
-(func $jit_unwind_inlined (export "jit_unwind_inlined") (param $fp i32) (result i32)
-  (local $dest i32)
-  (if (i32.or (global.get $haltCode) (i32.eqz (global.get $unwinding))) (then (return (i32.const 0))))
-  (if (i32.ne (global.get $fp) (local.get $fp))
-    (then
-      (drop (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
-      (if (global.get $haltCode) (then (return (i32.const 0))))))
-  (i32.store offset=24 (local.get $fp)
-             (i32.and (i32.load offset=24 (local.get $fp)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
-  (if (i32.ne (global.get $unwindTarget) (local.get $fp)) (then (return (i32.const 0))))
-  (global.set $unwinding (i32.const 0))
-  (global.set $fp (local.get $fp))
-  (drop (call $return_from_frame (i32.load (global.get $vmRoots))))
-  (i32.store offset=12 (global.get $fp) (global.get $sp))
-  (i32.const 1))
-
 ;; (frame) The frame directly above frame on the chain from $fp (frame's callee), or $fp when
-;; there is none: a deoptimized translation may leave inlined frames above the one its caller
-;; built, and the interpreter continues from the topmost (ABI.md section 8).
+;; there is none: a deoptimized translation may leave frames of inlined code above the one its
+;; caller built, and the interpreter continues from the topmost (ABI.md section 8).
 (func $frame_above (param $frame i32) (result i32)
   (local $f i32)
   (local.set $f (global.get $fp))

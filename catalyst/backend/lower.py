@@ -28,6 +28,7 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
   (import "core" "float_special" (func $float_special (param i32 i32 i32 i32) (result i32)))
+  (import "core" "box_float" (func $box_float (param i32 f64) (result i32)))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
@@ -77,7 +78,6 @@ JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (para
   (import "core" "jit_new_array" (func $jit_new_array (param i32 i32 i32 i32) (result i32)))
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
-  (import "core" "jit_unwind_inlined" (func $jit_unwind_inlined (param i32) (result i32)))
 """
 
 
@@ -93,7 +93,11 @@ class Lowerer:
         self.order = list(fn.blocks)
         self.index = {lab: k for k, lab in enumerate(self.order)}
         self.stack_base = 32 + 4 * fn.num_temps
-        self.depth = 0          # of the frame the current block runs in (passes/inline.py)
+        # the frame the instruction being lowered works on: the function's own ($fp), or the
+        # frame of an inlined method (frame=vN, made by frame_push vN); and its stack's offset
+        self.F, self.base = "(local.get $fp)", self.stack_base
+        self.frame_bases = {i.result: 32 + 4 * i.attrs["temps"]
+                            for i in fn.instructions() if i.op in ("frame_push", "block_push")}
         self.plan = None
         self._uses = None
 
@@ -117,7 +121,7 @@ class Lowerer:
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
         export = ' (export "method")' if exported else ""
         out = [f"  (func ${name}{export} (param $fp i32) (result i32)",
-               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32)"]
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32) (local $fx f64) (local $fy f64)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
         if phi_tmps:
@@ -175,10 +179,10 @@ class Lowerer:
     def spill(self, values: list[str], ip: int):
         """Store values as the frame's operand stack, set FRAME_IP and FRAME_SP."""
         for k, v in enumerate(values):
-            self.w(f"(i32.store offset={self.stack_base + 4 * k} (local.get $fp) {self.get(v)})")
-        sp = self.stack_base + 4 * (len(values) - 1)
-        self.w(f"(i32.store offset=8 (local.get $fp) (i32.const {ip}))")
-        self.w(f"(i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})))")
+            self.w(f"(i32.store offset={self.base + 4 * k} {self.F} {self.get(v)})")
+        sp = self.base + 4 * (len(values) - 1)
+        self.w(f"(i32.store offset=8 {self.F} (i32.const {ip}))")
+        self.w(f"(i32.store offset=12 {self.F} (i32.add {self.F} (i32.const {sp})))")
         return sp
 
     def goto(self, src: str, dst: str):
@@ -204,7 +208,9 @@ class Lowerer:
         elif dst in self.plan.merges:
             self.w(f"(br $M{dst})")
         else:
+            saved = self.F, self.base
             self.tree(dst)
+            self.F, self.base = saved
 
     def oop(self, name: str) -> str:
         """nil, true or false: a constant when the function knows the VM's oops (they never move),
@@ -214,13 +220,8 @@ class Lowerer:
 
     def deopt_return(self):
         """The frame is written back in interpreter layout: make it the core's current frame and
-        answer 0 (ABI.md section 8), so the interpreter continues it from its FRAME_IP. In
-        inlined code the frames of the inlined levels become interpreter frames too and the
-        interpreter starts at the top one, which returns into the ones below as they were
-        written back at their inlined sends (passes/inline.py)."""
-        if self.depth:
-            self.w(self.clear_translated("(local.get $fp)", self.depth))
-        self.w("(global.set $gfp (local.get $fp))")
+        answer 0 (ABI.md section 8), so the interpreter continues it from its FRAME_IP."""
+        self.w(f"(global.set $gfp {self.F})")
         self.w("(return (i32.const 0))")
 
     def selector_of(self, i: Instr) -> str:
@@ -258,7 +259,7 @@ class Lowerer:
         and arguments on its stack) to the interpreter at the send bytecode, which performs the
         send without growing the native stack."""
         self.w(f"(if (i32.ge_u {DEPTH} (i32.const {DEPTH_LIMIT})) (then")
-        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
         self.deopt_return()
         self.w("))")
@@ -276,7 +277,7 @@ class Lowerer:
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
         if float_path:   # Float arithmetic and comparisons without a send (stack is written back)
-            self.w(f"(local.set $r (call $float_special (local.get $fp) (i32.const {special}) "
+            self.w(f"(local.set $r (call $float_special {self.F} (i32.const {special}) "
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
         self.depth_guard(i)
@@ -287,11 +288,11 @@ class Lowerer:
         elif "closure_class" in i.attrs:
             self.block_call(i, args, sp)
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
-            self.w(f"(local.set $r (call $vm_send_super (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send_super {self.F} (i32.add {self.F} (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
                    f"(i32.load offset=8 (i32.load offset=12 (i32.const {i.attrs['super']})))))")
         else:
-            self.w(f"(local.set $r (call $vm_send (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send {self.F} (i32.add {self.F} (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w(self.unless_answered())
         if "guard" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
@@ -309,11 +310,11 @@ class Lowerer:
         with the send's result on its stack (ABI.md section 8, temporaries in locals)."""
         if not self.fn.annotations.get("temps_in_ssa"):
             return
-        top = self.stack_base + 4 * len(i.attrs.get("live", []))
-        self.w("(if (i32.and (i32.load offset=24 (local.get $fp)) (i32.const 0x800)) (then")
-        self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
-        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
-        self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
+        top = self.base + 4 * len(i.attrs.get("live", []))
+        self.w(f"(if (i32.and (i32.load offset=24 {self.F}) (i32.const 0x800)) (then")
+        self.w(f"  (i32.store offset={top} {self.F} (local.get $r))")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['pc']}))")
+        self.w(f"  (i32.store offset=12 {self.F} (i32.add {self.F} (i32.const {top})))")
         self.deopt_return()
         self.w("))")
 
@@ -340,14 +341,52 @@ class Lowerer:
         return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
                 f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
 
-    def installed_check(self):
-        """Inside a $slow block: take the full send unless this translation is still the one
-        installed for its method (tiering uninstalls it when a target it bound changes)."""
+    def frame_push(self, i: Instr):
+        """The frame of an inlined method (passes/inline.py): the current frame is written back
+        as at the send (the GC's roots, the interpreter's view should the inlined code
+        deoptimize), then the callee's frame is built above it, as a direct call would, but not
+        marked translated: no WASM activation of its own runs it (ABI.md section 8)."""
+        args = i.args
+        nargs, temps = i.attrs["nargs"], i.attrs["temps"]
+        sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
+        new = f"(local.get ${i.result})"
+        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
+        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})) (then")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
+        self.deopt_return()
+        self.w("))")
+        self.w(f"(i32.store {new} {self.F})")
+        self.w(f"(i32.store offset=4 {new} (i32.const {i.attrs['target']}))")
+        self.w(f"(i64.store offset=16 {new} (i64.const 0))")
+        self.w(f"(i32.store offset=24 {new} (i32.const {nargs}))")
+        for k, a in enumerate(args):
+            self.w(f"(i32.store offset={28 + 4 * k} {new} {self.get(a)})")
+        for k in range(nargs, temps):
+            self.w(f"(i32.store offset={32 + 4 * k} {new} {self.oop('nil')})")
+        self.w(f"(i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
+
+    def installed(self) -> str | None:
+        """An i32 condition: this translation is still the one installed for its method
+        (tiering uninstalls it when a target it bound changes); None when not known."""
         check = self.fn.annotations.get("installed_check")
-        if check:
-            info_id, index = check
-            self.w(f"  (br_if $slow (i32.ne (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
-                   f"(i32.const {index})))")
+        if not check:
+            return None
+        info_id, index = check
+        return f"(i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) (i32.const {index}))"
+
+    def installed_check(self):
+        """Inside a $slow block: take the full send unless this translation is still installed."""
+        cond = self.installed()
+        if cond:
+            self.w(f"  (br_if $slow (i32.eqz {cond}))")
+
+    def guard_test(self, i: Instr) -> str:
+        """is_class as an i32 condition; for the guard of inlined code (binding=1) also that
+        this translation is still installed."""
+        cond = self.class_is(i.args[0], i.attrs["class"])
+        if i.attrs.get("binding") and self.installed():
+            cond = f"(i32.and {cond} {self.installed()})"
+        return cond
 
     def inline_cases(self, i: Instr, receiver: str):
         """A polymorphic site whose targets are all trivial: one class guard per case."""
@@ -381,9 +420,9 @@ class Lowerer:
         self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
                f"(i32.shl (local.get $idx) (i32.const 4)))))")
         self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
-        self.w(f"  (local.set $new (i32.add (local.get $fp) (i32.const {new})))")
+        self.w(f"  (local.set $new (i32.add {self.F} (i32.const {new})))")
         self.w(f"  (br_if $slow (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})))")
-        self.w("  (i32.store (local.get $new) (local.get $fp))")
+        self.w(f"  (i32.store (local.get $new) {self.F})")
         self.w(f"  (i32.store offset=4 (local.get $new) (i32.const {m}))")
         self.w("  (i64.store offset=16 (local.get $new) (i64.const 0))")
         self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x400}))")
@@ -401,7 +440,7 @@ class Lowerer:
         self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
-        self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
+        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
@@ -409,8 +448,6 @@ class Lowerer:
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):
-        outer = self.depth, self.stack_base
-        self.enter_frame_of(lab)
         instrs = [i for i in self.fn.blocks[lab].instrs if i.op != "phi"]
         fused = self.fusable_test(instrs)
         for i in instrs[:-2] if fused else instrs[:-1]:
@@ -419,7 +456,6 @@ class Lowerer:
             self.test_and_branch(lab, instrs[-2], instrs[-1])
         else:
             self.instr(lab, instrs[-1])
-        self.depth, self.stack_base = outer
 
     BOOLEAN_KINDS = {"lt", "gt", "le", "ge", "eq", "ne"}
 
@@ -429,7 +465,8 @@ class Lowerer:
         if len(instrs) < 2 or instrs[-1].op != "branch":
             return False
         test, br = instrs[-2], instrs[-1]
-        if not (test.op == "identical" or (test.op == "int_op" and test.attrs["kind"] in self.BOOLEAN_KINDS)):
+        if not (test.op in ("identical", "is_class")
+                or (test.op == "int_op" and test.attrs["kind"] in self.BOOLEAN_KINDS)):
             return False
         return br.args[0] == test.result and self.use_counts().get(test.result, 0) == 1
 
@@ -443,9 +480,12 @@ class Lowerer:
         return self._uses
 
     def test_and_branch(self, lab: str, test: Instr, br: Instr):
+        self.on_frame_of(test)
         _, t, f = br.args
         if test.op == "identical":
             self.w(f"(local.set $c (i32.eq {self.get(test.args[0])} {self.get(test.args[1])}))")
+        elif test.op == "is_class":
+            self.w(f"(local.set $c {self.guard_test(test)})")
         else:
             self.int_compare(test, br)
         self.w("(if (local.get $c) (then")
@@ -465,6 +505,11 @@ class Lowerer:
         self.w(f"  (local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            self.w(f"  (local.set $c {cond})")
+            self.w("  (br $done)")
+        self.float_path(test, test.attrs["kind"], float_result)
         self.full_send(test, test.result)
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('true')}) (then (local.set $c (i32.const 1)) (br $done)))")
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('false')}) (then (local.set $c (i32.const 0)) (br $done)))")
@@ -475,21 +520,29 @@ class Lowerer:
             self.w("  " + line)
         self.w(")")
 
+    def on_frame_of(self, i: Instr):
+        f = i.attrs.get("frame")
+        if f is None:
+            self.F, self.base = "(local.get $fp)", self.stack_base
+        else:
+            self.F, self.base = f"(local.get ${f})", self.frame_bases[f]
+
     def instr(self, lab: str, i: Instr):
+        self.on_frame_of(i)
         op, r = i.op, i.result
         if op == "self":
-            self.w(f"(local.set ${r} (i32.load offset=28 (local.get $fp)))")
+            self.w(f"(local.set ${r} (i32.load offset=28 {self.F}))")
         elif op == "const":
             self.w(f"(local.set ${r} (i32.const {int(i.args[0]) & 0xFFFFFFFF}))")
         elif op == "load_temp":
-            self.w(f"(local.set ${r} (i32.load offset={32 + 4 * i.attrs['index']} (local.get $fp)))")
+            self.w(f"(local.set ${r} (i32.load offset={32 + 4 * i.attrs['index']} {self.F}))")
         elif op == "store_temp":
-            self.w(f"(i32.store offset={32 + 4 * i.attrs['index']} (local.get $fp) {self.get(i.args[0])})")
+            self.w(f"(i32.store offset={32 + 4 * i.attrs['index']} {self.F} {self.get(i.args[0])})")
         elif op == "load_ivar":
             self.w(f"(local.set ${r} (i32.load offset={8 + 4 * i.attrs['index']} "
-                   f"(i32.load offset=28 (local.get $fp))))")
+                   f"(i32.load offset=28 {self.F})))")
         elif op == "store_ivar":
-            self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} (i32.load offset=28 (local.get $fp)) "
+            self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} (i32.load offset=28 {self.F}) "
                    f"{self.get(i.args[0])})")
         elif op == "load_litvar":
             self.w(f"(local.set ${r} (i32.load offset=12 (i32.const {i.attrs['assoc']})))")
@@ -498,6 +551,13 @@ class Lowerer:
         elif op == "identical":
             self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} "
                    f"(i32.eq {self.get(i.args[0])} {self.get(i.args[1])})))")
+        elif op == "is_class":
+            self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} {self.guard_test(i)}))")
+        elif op == "frame_push":
+            self.frame_push(i)
+        elif op == "frame_pop":
+            f = self.get(i.args[0])
+            self.w(f"(if (i32.load offset=16 {f}) (then (call $ctx_kill (i32.load offset=16 {f}))))")
         elif op == "class_of":
             self.w(f"(local.set ${r} (call $class_of {self.get(i.args[0])}))")
         elif op == "send":
@@ -537,6 +597,39 @@ class Lowerer:
         """Is the i64 value x outside the SmallInteger range -2^30 .. 2^30-1?"""
         return (f"(i64.gt_u (i64.add {x} (i64.const 1073741824)) (i64.const 2147483647))")
 
+    FLOAT_OPS = {"add": "f64.add", "sub": "f64.sub", "mul": "f64.mul", "lt": "f64.lt", "gt": "f64.gt",
+                 "le": "f64.le", "ge": "f64.ge", "eq": "f64.eq", "ne": "f64.ne"}
+
+    def as_f64(self, v: str, dst: str) -> str:
+        """Code that sets dst to the value of v as a double when v is a SmallInteger or a boxed
+        Float, else branches to $nofloat."""
+        x = self.get(v)
+        return (f"(if (i32.and {x} (i32.const 1)) (then (local.set {dst} (f64.convert_i32_s (i32.shr_s {x} (i32.const 1)))))"
+                f" (else (br_if $nofloat (i32.or (i32.and {x} (i32.const 3)) (i32.ne (i32.and (i32.load {x}) "
+                f"(i32.const 0x3FFFFF)) (i32.const {self.fn.annotations['float_class']}))))"
+                f" (local.set {dst} (f64.load offset=8 {x}))))")
+
+    def float_path(self, i: Instr, kind: str, on_result):
+        """Inline Float arithmetic or comparison for operands that are Floats or SmallIntegers
+        (after the SmallInteger path declined): the result is boxed (arithmetic) or handed to
+        on_result as an i32 condition (comparisons); anything else falls through to the send."""
+        if kind not in self.FLOAT_OPS or "float_class" not in self.fn.annotations:
+            return False
+        self.w("(block $nofloat")
+        # two SmallIntegers got here by overflowing: that is LargeInteger arithmetic
+        self.w(f"  (br_if $nofloat (i32.and (i32.and {self.get(i.args[1])} {self.get(i.args[2])}) (i32.const 1)))")
+        self.w("  " + self.as_f64(i.args[1], "$fx"))
+        self.w("  " + self.as_f64(i.args[2], "$fy"))
+        expr = f"({self.FLOAT_OPS[kind]} (local.get $fx) (local.get $fy))"
+        if kind in TAGGED_COMPARE:
+            on_result(expr)
+        else:
+            self.w(f"  (local.set $r (call $box_float {self.F} {expr}))")
+            self.w("  (br_if $nofloat (i32.eqz (local.get $r)))")
+            on_result(None)
+        self.w(")")
+        return True
+
     def int_op(self, i: Instr):
         """SmallInteger arithmetic and comparison inline when both operands are SmallIntegers
         and the result fits; otherwise the real send (primitives, LargeIntegers, Floats)."""
@@ -573,6 +666,14 @@ class Lowerer:
             self.w(f"  (local.set ${r} (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            if cond is None:
+                self.w(f"  (local.set ${r} (local.get $r))")
+            else:
+                self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} {cond}))")
+            self.w("  (br $done)")
+        self.float_path(i, kind, float_result)
         self.full_send(i, r)
         body, self.lines = self.lines, saved
         for line in body:
@@ -580,6 +681,7 @@ class Lowerer:
         self.w(")")
 
 
+    # --- blocks, closures, contexts, arrays, non-local returns ----------------------------
     def block_call(self, i: Instr, args: list[str], sp: int):
         """`value`... on a BlockClosure whose method is translated (passes/block_call.py): the
         block activation's frame built here as push_block_frame builds it (ABI.md section 8),
@@ -608,10 +710,10 @@ class Lowerer:
         self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
                f"(i32.shl (local.get $idx) (i32.const 4)))))")
         self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
-        self.w(f"  (local.set $r (i32.add (local.get $fp) (i32.const {sp + 4})))")
+        self.w(f"  (local.set $r (i32.add {self.F} (i32.const {sp + 4})))")
         self.w(f"  (br_if $slow (i32.gt_u (i32.add (local.get $r) (i32.shl (local.get $c) (i32.const 2))) "
                f"(i32.const {self.STACK_LIMIT - 4 * (nargs + 80)})))")
-        self.w("  (i32.store (local.get $r) (local.get $fp))")
+        self.w(f"  (i32.store (local.get $r) {self.F})")
         self.w("  (i32.store offset=4 (local.get $r) (local.get $new))")
         self.w(f"  (i32.store offset=8 (local.get $r) (i32.shr_s (i32.load offset=12 {blk}) (i32.const 1)))")
         self.w(f"  (i32.store offset=12 (local.get $r) (i32.add (i32.add (local.get $r) (i32.const {28 + 4 * nargs})) "
@@ -631,7 +733,7 @@ class Lowerer:
         self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x100}))")
-        self.w(f"    (if (i32.or (global.get $unwinding) (global.get $halt)) (then {self.unwind_chain()}))")
+        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"    {self.unless_answered()}))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
@@ -648,53 +750,21 @@ class Lowerer:
         self.w(self.count_translated())
         self.w(f"(i64.store (i32.const {JIT_CELLS + 16}) (i64.add (i64.load (i32.const {JIT_CELLS + 16})) (i64.const 1)))")
 
-    # --- closures, contexts, arrays, non-local returns, inlined frames ----------------------
     CLOSURE_OPS = ("closure", "this_context", "new_array", "load_slot", "store_slot", "nlr",
-                   "enter_method", "enter_block", "leave", "inline_guard")
-
-    def enter_frame_of(self, lab: str):
-        """The frame block lab runs in: the function's own, or an inlined one (its depth and
-        slots)."""
-        b = self.fn.blocks[lab]
-        self.depth = b.depth
-        self.stack_base = 32 + 4 * (b.frame_temps if b.depth else self.fn.num_temps)
-
-    def clear_translated(self, start: str, levels: int) -> str:
-        """Clear the translated bit of `levels` frames down the chain from the frame start."""
-        out = [f"(local.set $idx {start})"]
-        for _ in range(levels):
-            out.append("(i32.store offset=24 (local.get $idx) (i32.and (i32.load offset=24 (local.get $idx)) (i32.const -1025)))")
-            out.append("(local.set $idx (i32.load (local.get $idx)))")
-        return " ".join(out)
-
-    def unwind_chain(self) -> str:
-        """While an unwind passes (or the run halted): each inlined frame from this one down is
-        discarded, or ends the unwind when it is the target (then the interpreter continues the
-        frames below, from the one it returned to); then the function's own frame, as in
-        jit_unwinding (wat/42_jit_support.wat)."""
-        if not self.depth:
-            return "(return (call $jit_unwinding (local.get $fp)))"
-        out = ["(local.set $c (local.get $fp))"]
-        for level in range(self.depth, 0, -1):
-            out.append(f"(if (call $jit_unwind_inlined (local.get $c)) (then "
-                       f"{self.clear_translated('(global.get $gfp)', level - 1)} "
-                       "(global.set $depthDeopt (i32.const 1)) (return (i32.const 0))))")
-            out.append("(local.set $c (i32.load (local.get $c)))")
-        out.append("(return (call $jit_unwinding (local.get $c)))")
-        return " ".join(out)
+                   "block_push")
 
     def unless_answered(self) -> str:
         """After a call that answers 0 (the run halted, or an unwind passes): leave, answering
-        the unwind's value when this frame is its target (wat/42_jit_support.wat)."""
-        return f"(if (i32.eqz (local.get $r)) (then {self.unwind_chain()}))"
+        the unwind's value when this function's frame is its target (wat/42_jit_support.wat)."""
+        return "(if (i32.eqz (local.get $r)) (then (return (call $jit_unwinding (local.get $fp)))))"
 
     def allocating(self, i: Instr, call: str):
         """An instruction done by a core helper that may collect: the frame is written back
         (the operands on top of the stack, where the helper reads them), call is the helper's
-        name and leading arguments after the frame and the stack top."""
+        name; it takes the frame, the stack top, then what extra_args gives."""
         sp = self.spill(i.attrs["live"] + i.args, i.attrs["pc"])
-        self.w(f"(local.set ${i.result} (call {call} (local.get $fp) "
-               f"(i32.add (local.get $fp) (i32.const {sp})) {self.extra_args(i)}))")
+        self.w(f"(local.set ${i.result} (call {call} {self.F} "
+               f"(i32.add {self.F} (i32.const {sp})) {self.extra_args(i)}))")
         self.w(f"(if (i32.eqz (local.get ${i.result})) (then (return (i32.const 0))))")   # halted
 
     @staticmethod
@@ -726,78 +796,36 @@ class Lowerer:
         interpreter executes the return bytecode (it sends #cannotReturn:), a deoptimization
         that is not a failed guard."""
         self.spill(i.attrs["live"], i.attrs["pc"])
-        self.w(f"(if (call $jit_nlr (local.get $fp) {self.get(i.args[0])}) (then {self.unwind_chain()}))")
+        self.w(f"(if (call $jit_nlr {self.F} {self.get(i.args[0])}) "
+               "(then (return (call $jit_unwinding (local.get $fp)))))")
         self.w("(global.set $depthDeopt (i32.const 1))")
         self.deopt_return()
 
-    def frame_header(self, method: str, ip: str, sp_slots: int, closure: str, flags: int,
-                     receiver: str):
-        """The header words of a frame at $new, as push_frame / push_block_frame write them."""
-        self.w("(i32.store (local.get $new) (local.get $fp))")
-        self.w(f"(i32.store offset=4 (local.get $new) {method})")
-        self.w(f"(i32.store offset=8 (local.get $new) {ip})")
-        self.w(f"(i32.store offset=12 (local.get $new) (i32.add (local.get $new) (i32.const {28 + 4 * sp_slots})))")
-        self.w("(i32.store offset=16 (local.get $new) (i32.const 0))")
-        self.w(f"(i32.store offset=20 (local.get $new) {closure})")
-        self.w(f"(i32.store offset=24 (local.get $new) (i32.const {flags}))")
-        self.w(f"(i32.store offset=28 (local.get $new) {receiver})")
-
-    def new_inlined_frame(self, i: Instr, operands: list[str], slots: int):
-        """Write this frame back as at the inlined send and place the new frame above its stack;
-        when it would not fit, the interpreter performs the send (it reports the overflow)."""
-        sp = self.spill(i.attrs["live"] + operands, i.attrs["pc"])
-        self.w(f"(local.set $new (i32.add (local.get $fp) (i32.const {sp + 4})))")
-        self.w(f"(if (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (slots + 80)})) (then")
-        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
-        self.w("  (global.set $depthDeopt (i32.const 1))")
-        self.deopt_return()
-        self.w("))")
-
-    def switch_to_new_frame(self):
-        self.w("(local.set $fp (local.get $new))")
-
-    def enter_method(self, i: Instr):
-        """An inlined method's frame (passes/inline.py): receiver, arguments, temps nil."""
-        nargs, temps = i.attrs["nargs"], i.attrs["temps"]
-        self.new_inlined_frame(i, i.args, temps)
-        self.frame_header(f"(i32.const {i.attrs['method']})", f"(i32.const {i.attrs['first_pc']})",
-                          temps, "(i32.const 0)", nargs | 0x400, self.get(i.args[0]))
-        for k, a in enumerate(i.args[1:]):
-            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
-        for k in range(nargs, temps):
-            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
-        self.switch_to_new_frame()
-        self.w(self.count_translated())
-
-    def enter_block(self, i: Instr):
-        """An inlined block's activation frame, as push_block_frame builds it: operands are the
-        closure, the arguments, then the closure's copied values."""
+    def block_push(self, i: Instr):
+        """The frame of an inlined block (passes/inline_blocks.py), as push_block_frame builds
+        it: the current frame is written back as at the value send, then the block's frame is
+        built above it (FRAME_CLOSURE the closure, receiver from its outer context, arguments
+        and copied values), not marked translated, like an inlined method's (frame_push)."""
         nargs = i.attrs["nargs"]
         closure, args, copied = i.args[0], i.args[1:1 + nargs], i.args[1 + nargs:]
-        self.new_inlined_frame(i, [closure, *args], nargs + len(copied))
-        self.frame_header(f"(i32.const {i.attrs['method']})", f"(i32.const {i.attrs['startpc']})",
-                          nargs + len(copied), self.get(closure), nargs | 0x500,
-                          f"(i32.load offset=28 (i32.load offset=8 {self.get(closure)}))")
+        sp = self.spill(i.attrs.get("live", []) + [closure, *args], i.attrs["pc"])
+        new = f"(local.get ${i.result})"
+        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
+        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (i.attrs['temps'] + 80)})) (then")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
+        self.deopt_return()
+        self.w("))")
+        self.w(f"(i32.store {new} {self.F})")
+        self.w(f"(i32.store offset=4 {new} (i32.const {i.attrs['method']}))")
+        self.w(f"(i32.store offset=8 {new} (i32.const {i.attrs['startpc']}))")
+        self.w(f"(i32.store offset=12 {new} (i32.add {new} (i32.const {28 + 4 * i.attrs['temps']})))")
+        self.w(f"(i32.store offset=16 {new} (i32.const 0))")
+        self.w(f"(i32.store offset=20 {new} {self.get(closure)})")
+        self.w(f"(i32.store offset=24 {new} (i32.const {nargs | 0x100}))")
+        self.w(f"(i32.store offset=28 {new} (i32.load offset=28 (i32.load offset=8 {self.get(closure)})))")
         for k, a in enumerate(args + copied):
-            self.w(f"(i32.store offset={32 + 4 * k} (local.get $new) {self.get(a)})")
-        self.switch_to_new_frame()
+            self.w(f"(i32.store offset={32 + 4 * k} {new} {self.get(a)})")
         self.count_block_activation()
-
-    def leave(self, i: Instr):
-        """Back from an inlined frame to the one below (its context, if any, dies)."""
-        self.w("(if (i32.load offset=16 (local.get $fp)) (then (call $ctx_kill (i32.load offset=16 (local.get $fp)))))")
-        self.w("(local.set $fp (i32.load (local.get $fp)))")
-
-    def inline_guard(self, i: Instr):
-        """true when the inlined body may run: the receiver's class is the one inlined for
-        (class=0: no class to check) and this translation is still installed."""
-        cond = self.class_is(i.args[0], i.attrs["class"]) if i.attrs["class"] else "(i32.const 1)"
-        check = self.fn.annotations.get("installed_check")
-        if check:
-            info_id, index = check
-            cond = (f"(i32.and {cond} (i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
-                    f"(i32.const {index})))")
-        self.w(f"(local.set ${i.result} (select {self.oop('true')} {self.oop('false')} {cond}))")
 
 
 def entry_function(startpcs: list[int]) -> list[str]:
@@ -812,7 +840,8 @@ def entry_function(startpcs: list[int]) -> list[str]:
         out.append(f"    (if (i32.eq (local.get $c) (i32.const {(pc << 1) | 1})) "
                    f"(then (return_call $b{pc} (local.get $fp))))")
     # not a block of this method: the interpreter runs the frame from its start (no guard failed)
-    out += ["    (global.set $depthDeopt (i32.const 1))", "    (i32.const 0))"]
+    out += ["    (global.set $depthDeopt (i32.const 1))", "    (global.set $gfp (local.get $fp))",
+            "    (i32.const 0))"]
     return out
 
 
@@ -823,3 +852,4 @@ def lower(fn: Function, module_name: str = "", blocks: list[Function] = ()) -> s
         if not f.blocks:
             raise LowerError(f"{f.name}: no blocks")
     return Lowerer(fn, module_name).module(list(blocks))
+

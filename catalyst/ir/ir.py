@@ -24,10 +24,6 @@ Closures and contexts (see passes/lift.py and ABI.md section 8, "Translated bloc
     v8 = load_slot v6 index=0                               ; slot 0 of an object (temp vectors)
     store_slot v6 v8 index=0
     nlr v8 pc=50 live=[]                                    ; ^v8 from inside a block
-
-Inlined frames (passes/inline.py): a block label line may end with `; frame=D temps=T`, the
-block then runs in a frame D levels above the function's own, with T frame slots, entered by
-`enter_method`/`enter_block` and left by `leave`.
 """
 from __future__ import annotations
 
@@ -38,7 +34,7 @@ import networkx as nx
 
 TERMINATORS = {"jump", "branch", "ret", "nlr", "deopt"}
 PURE = {"const", "self", "load_temp", "load_ivar", "load_litvar", "load_slot", "phi",
-        "tagged_add", "tagged_sub", "compare"}
+        "tagged_add", "tagged_sub", "compare", "is_class"}
 
 
 @dataclass
@@ -68,10 +64,6 @@ class Block:
     label: str
     instrs: list[Instr] = field(default_factory=list)
     entry_pc: int = 0
-    # the frame the block's code runs in: 0 the function's own; d > 0 a frame the inline pass
-    # built for an inlined callee or block, d levels up, with frame_temps frame slots
-    depth: int = 0
-    frame_temps: int = 0
 
     @property
     def terminator(self) -> Instr | None:
@@ -179,14 +171,16 @@ def successors(t: Instr) -> list[str]:
 
 
 def value_args(i: Instr) -> list[str]:
-    """The operands of i that are SSA values (phi args are 'value:block' pairs)."""
+    """The operands of i that are SSA values (phi args are 'value:block' pairs), including the
+    frame of an inlined method that the instruction works on (`frame=vN`)."""
+    frame = [i.attrs["frame"]] if "frame" in i.attrs else []
     if i.op == "phi":
         return [a.split(":")[0] for a in i.args]
     if i.op == "jump":
-        return []
+        return frame
     if i.op == "branch":
-        return [i.args[0]]
-    return [a for a in i.args if isinstance(a, str) and a.startswith("v")]
+        return [i.args[0]] + frame
+    return [a for a in i.args if isinstance(a, str) and a.startswith("v")] + frame
 
 
 def print_function(fn: Function) -> str:
@@ -194,8 +188,7 @@ def print_function(fn: Function) -> str:
              + (f" startpc={fn.startpc}" if fn.startpc is not None else "")]
     for lab, b in fn.blocks.items():
         preds = ", ".join(fn.preds(lab))
-        frame = f" ; frame={b.depth} temps={b.frame_temps}" if b.depth else ""
-        lines.append(f"{lab}: ; preds: {preds}".rstrip() + frame)
+        lines.append(f"{lab}: ; preds: {preds}".rstrip())
         for i in b.instrs:
             lines.append("  " + i.text())
     return "\n".join(lines) + "\n"
@@ -226,9 +219,6 @@ def parse_function(text: str) -> Function:
         if not line.startswith("  "):
             lab = line.split(":")[0]
             block = fn.add_block(lab)
-            frame = re.search(r"; frame=(\d+) temps=(\d+)$", line)
-            if frame:
-                block.depth, block.frame_temps = int(frame.group(1)), int(frame.group(2))
             continue
         if block is None:
             raise ValueError(f"line {n}: instruction outside a block")

@@ -4,8 +4,8 @@ Checks: one terminator per block, at the end; CFG edges match terminators; every
 once; every use dominated by its definition (phi uses by the end of the incoming block), the
 values of deoptimization states (`live`) included; phi arity equals the number of predecessors
 and names each predecessor once; operand counts and required attributes of the closure,
-context, array, slot and inlined-frame instructions; `nlr` only in block bodies (or inlined
-blocks); frame depths of inlined code consistent along every edge.
+context, array, slot and inlined-block instructions; `nlr` only in block bodies (or in
+inlined blocks: with a frame).
 """
 from __future__ import annotations
 
@@ -24,12 +24,8 @@ SHAPES = {
     "load_slot": (1, ("index",)),
     "store_slot": (2, ("index",)),
     "nlr": (1, ("pc", "live")),
-    "enter_method": (None, ("method", "nargs", "temps", "first_pc", "pc", "site", "live")),
-    "enter_block": (None, ("method", "nargs", "startpc", "pc", "site", "live")),
-    "leave": (0, ()),
-    "inline_guard": (1, ("class",)),
+    "block_push": (None, ("method", "nargs", "startpc", "temps", "pc", "site", "live")),
 }
-FRAME_CHANGE = {"enter_method": 1, "enter_block": 1, "leave": -1}
 
 
 def _check_shape(fn: Function, i) -> None:
@@ -41,33 +37,11 @@ def _check_shape(fn: Function, i) -> None:
             raise VerifyError(f"{fn.name}: {i.op} lacks its {a}= attribute")
     if i.op == "new_array" and len(i.args) not in (0, i.attrs["size"]):
         raise VerifyError(f"{fn.name}: new_array of size {i.attrs['size']} with {len(i.args)} values")
-    if i.op == "enter_method" and len(i.args) != i.attrs["nargs"] + 1:
-        raise VerifyError(f"{fn.name}: enter_method with {len(i.args)} operands for {i.attrs['nargs']} arguments")
-    if i.op == "enter_block" and len(i.args) < i.attrs["nargs"] + 1:
-        raise VerifyError(f"{fn.name}: enter_block with too few operands")
-
-
-def _check_frames(fn: Function, lab: str, b) -> None:
-    """Inlined frames: a block's code stays in one frame; enter_*/leave change it right before
-    the terminator, whose targets run in the frame that results; ret leaves from depth 0."""
-    depth = b.depth
-    for k, i in enumerate(b.instrs):
-        if i.op in FRAME_CHANGE:
-            if i.op != "leave" and b.instrs[k + 1].op != "jump":
-                raise VerifyError(f"{fn.name}: {i.op} in {lab} is not followed by its jump")
-            if i.op == "leave" and b.instrs[k + 1].op not in ("leave", "jump", "ret"):
-                raise VerifyError(f"{fn.name}: leave in {lab} is followed by {b.instrs[k + 1].op}")
-            depth += FRAME_CHANGE[i.op]
-            if depth < 0:
-                raise VerifyError(f"{fn.name}: {lab} leaves the function's own frame")
-        if i.op == "nlr" and fn.startpc is None and depth == 0:
-            raise VerifyError(f"{fn.name}: nlr (a ^ from a block) in a method body")
-        if i.op == "ret" and depth != 0:
-            raise VerifyError(f"{fn.name}: ret in {lab} from an inlined frame (depth {depth})")
-    for t in successors(b.instrs[-1]):
-        if t in fn.blocks and fn.blocks[t].depth != depth:
-            raise VerifyError(f"{fn.name}: {lab} (frame depth {depth}) jumps to {t} "
-                              f"(frame depth {fn.blocks[t].depth})")
+    if i.op == "block_push" and len(i.args) != 1 + i.attrs["temps"]:
+        raise VerifyError(f"{fn.name}: block_push of a block with {i.attrs['temps']} frame slots "
+                          f"has {len(i.args) - 1} values for them")
+    if i.op == "nlr" and fn.startpc is None and "frame" not in i.attrs:
+        raise VerifyError(f"{fn.name}: nlr (a ^ from a block) in a method body")
 
 
 def verify(fn: Function) -> None:
@@ -87,7 +61,6 @@ def verify(fn: Function) -> None:
                 if i.result in defs:
                     raise VerifyError(f"{fn.name}: {i.result} defined twice")
                 defs[i.result] = lab
-        _check_frames(fn, lab, b)
         for t in successors(b.instrs[-1]):
             if t not in fn.blocks:
                 raise VerifyError(f"{fn.name}: {lab} jumps to unknown block {t}")

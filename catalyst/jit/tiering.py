@@ -68,9 +68,10 @@ class Tiering:
                 self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
                                       "error": str(e), "fallback": "baseline translations"})
         self._specials = None
+        self._resolved: dict = {}
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
-        self.inlined = {"enter_method": 0, "enter_block": 0}    # in installed translations
+        self.inlined = {"frame_push": 0, "block_push": 0}    # inlined frames in installed translations
         self.core.on_method_hot = self.on_hot
         self.core.on_code_changed = self.on_code_changed
         self.core.set_global("jit_enabled", 1)
@@ -97,6 +98,11 @@ class Tiering:
         return MethodInput(name, code, lits, names, (header >> 24) & 15, (header >> 18) & 63,
                            4 * (1 + nlits) + 1, oops, method,
                            B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
+
+    def float_class_index(self) -> int:
+        """Float's class index (its identity hash, ABI.md section 2): inline Float arithmetic
+        recognizes boxed Floats by it."""
+        return self.core.u32(self.vm.special(9) + 4) & 0x3FFFFF
 
     def special_selectors(self) -> list[int]:
         """The oops of the 32 special selectors (special objects array slot 23: selector and
@@ -129,43 +135,33 @@ class Tiering:
             self._block_selectors = out
         return self._block_selectors
 
-    def inline_source(self, shared: dict):
-        """For the inline pass: (method, startpc or None) -> that method's or block body's IR,
-        lifted and run through the passes that precede inlining in this pipeline."""
-        before = [p for p in ("type-feedback", "smallint", "direct-call") if p in self.passes]
-
-        def source(method: int, startpc: int | None):
-            m = self.method_input(method)
-            body = None
-            if startpc is not None:
-                body = next((b for b in block_bodies(m) if b.startpc == startpc), None)
-                if body is None:
-                    return None
-            try:
-                fn = lift(m, body)
-                self.annotate(fn, m, method, shared)
-                PassManager(before).run(fn)
-            except (LiftError, PassError):     # not inlined: the send stays
-                return None
-            return fn
-        return source
-
     def class_index_of(self, special: int) -> int:
         """The class index of the class at that index of the special objects array."""
         return self.core.call("ensure_class_index", self.vm.special(special))
 
     def feedback(self, method: int):
+        """(send-site pc) -> (receiver class indices, megamorphic?) from the site's inline
+        cache record (ABI.md section 9: method, pc, count with 5 = megamorphic, 4 classes)."""
         core = self.core
 
         def site(pc):
-            n = core.call("ic_count", method, pc)
-            return [core.call("ic_class", method, pc, k) for k in range(n)], \
-                bool(core.call("ic_megamorphic", method, pc))
+            rec = core.call("ic_record_address", method, pc)
+            if core.u32(rec) != method or core.u32(rec + 4) != pc:
+                return [], False
+            n = core.u32(rec + 8)
+            return [core.u32(rec + 12 + 4 * k) for k in range(min(n, 4))], n == 5
         return site
 
     def resolve(self, class_index: int, selector: int):
         """(method, numArgs, numTemps, first pc after any callPrimitive) of the method a receiver
-        of that class runs for selector, when it has no primitive; else None."""
+        of that class runs for selector, when it has no primitive; else None. Remembered until
+        method dictionaries change (on_code_changed)."""
+        key = (class_index, selector)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(class_index, selector)
+        return self._resolved[key]
+
+    def _resolve(self, class_index: int, selector: int):
         core = self.core
         cls = core.u32(0x10000 + 4 * class_index)
         if not cls:
@@ -192,7 +188,6 @@ class Tiering:
             # translated code checks that it is still installed (at this table index) before
             # it relies on a target it bound: see on_code_changed
             shared["installed_check"] = (info_id, self.installer.next_index)
-        shared["inline_source"] = self.inline_source(shared)
         fn, *blocks = [self.optimized(m, method, body, pm, shared) for body in [None, *block_bodies(m)]]
         for k, v in pm.times.items():
             self.pass_times[k] = self.pass_times.get(k, 0.0) + v
@@ -211,20 +206,47 @@ class Tiering:
                   shared: dict):
         """The method's (or one block body's) IR after the pass pipeline."""
         fn = lift(m, body)
-        self.annotate(fn, m, method, shared)
+        self.annotate(fn, m, method)
+        fn.annotations.update(shared)
         pm.run(fn)
         return fn
 
-    def annotate(self, fn, m: MethodInput, method: int, shared: dict):
+    def annotate(self, fn, m: MethodInput, method: int):
         """What the passes read besides the IR (see each pass's docstring)."""
-        fn.annotations.update(shared)
-        fn.annotations["feedback_source"] = self.feedback(method)
-        fn.annotations["resolve"] = self.resolve
-        fn.annotations["oops"] = m.oops
-        fn.annotations["method_oop"] = method
-        fn.annotations["closure_class"] = self.class_index_of(36)      # BlockClosure
-        fn.annotations["context_class"] = self.class_index_of(10)      # MethodContext
-        fn.annotations["block_selectors"] = self.block_selectors()
+        fn.annotations.update(
+            feedback_source=self.feedback(method), resolve=self.resolve, oops=m.oops,
+            method_oop=method, float_class=self.float_class_index(), depends_on=set(),
+            lift_callee=self.lift_callee, block_source=self.block_source,
+            closure_class=self.class_index_of(36),       # BlockClosure
+            context_class=self.class_index_of(10),       # MethodContext
+            block_selectors=self.block_selectors())
+
+    def optimized_body(self, method: int, body: BlockBody | None, **annotations):
+        """A method's or block body's IR through the pipeline (without the LLM pass), to be
+        inlined into another function; None when it cannot be lifted or optimized."""
+        m = self.method_input(method)
+        try:
+            fn = lift(m, body)
+            self.annotate(fn, m, method)
+            fn.annotations.update(annotations)
+            PassManager([p for p in self.passes if p != "llm"]).run(fn)
+        except (LiftError, PassError):
+            return None
+        return fn
+
+    def lift_callee(self, method: int, depth: int):
+        """The optimized IR of a method to inline into another (passes/inline.py), with its own
+        inline caches' feedback; None when it cannot be lifted."""
+        return self.optimized_body(method, None, inline_depth=depth)
+
+    def block_source(self, method: int, startpc: int, depth: int):
+        """The optimized IR of one block body of a method, to inline at a value send
+        (passes/inline_blocks.py); None when there is no such block or it cannot be lifted.
+        Callees are not inlined into it (it runs in a frame that is inlined already)."""
+        body = next((b for b in block_bodies(self.method_input(method)) if b.startpc == startpc), None)
+        if body is None:
+            return None
+        return self.optimized_body(method, body, inline_depth=0, block_depth=depth)
 
     def translate(self, method: int) -> bool:
         if method in self.translated:
@@ -282,6 +304,7 @@ class Tiering:
         target of such a send (a direct call, an inlined method) are uninstalled, so they are
         not entered again, and re-armed, so they are translated anew when they get hot again.
         Activations still running check that they are installed before using such a binding."""
+        self._resolved.clear()
         self._block_selectors = None        # BlockClosure's value methods may have changed
         for method, deps in list(self.dependencies.items()):
             if deps and (selector == 0 or selector in deps) and method in self.translated:
@@ -328,8 +351,8 @@ class Tiering:
                 "translation_failures": len(self.failures),
                 "translation_failures_by_phase": by_phase,
                 "translations_invalidated": self.invalidated,
-                "inlined_methods": self.inlined["enter_method"],
-                "inlined_blocks": self.inlined["enter_block"],
+                "inlined_methods": self.inlined["frame_push"],
+                "inlined_blocks": self.inlined["block_push"],
                 "translation_seconds": self.translate_seconds,
                 "wasm_bytes": self.wasm_bytes,
                 "pass_seconds": self.pass_times,

@@ -3,8 +3,9 @@
 Every pass module has `name`, `description`, `requires`, `preserves` and `run(function) ->
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
-from catalyst.passes import (block_call, complexity, constant_fold, cse, dce, direct_call,
-                             inline, llm_slot, smallint, stack_effect, temps_ssa, type_feedback)
+from catalyst.passes import (block_call, complexity, constant_fold, cse, dce, direct_call, inline,
+                             inline_blocks, llm_slot, smallint, stack_effect, temps_ssa,
+                             type_feedback)
 
 PASSES = {m.name: m for m in (
     stack_effect,     # analysis: operand stack depth vs frame size
@@ -13,7 +14,8 @@ PASSES = {m.name: m for m in (
     temps_ssa,        # temporaries as SSA values
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
-    inline,           # inline known closures, and small callees taking them
+    inline,           # small monomorphic callees inlined with their own frame
+    inline_blocks,    # known closures' bodies inlined at their value sends
     block_call,       # direct calls of block translations for value, value:, ...
     constant_fold,    # fold constant SmallInteger arithmetic
     cse,              # local value numbering
@@ -24,8 +26,8 @@ PASSES = {m.name: m for m in (
 # temps-ssa is not in the default pipeline: with the sends' slow paths inline, values held in
 # locals across a loop are spilled around those calls by the register allocator, which costs
 # more than the frame loads it saves (measured: the sieve 30% slower); see passes/temps_ssa.py
-DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
-                    "inline", "block-call", "constant-fold", "cse", "dce", "llm")
+DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call", "inline",
+                    "inline-blocks", "block-call", "constant-fold", "cse", "dce", "llm")
 
 
 def get(name: str):

@@ -1,19 +1,19 @@
-"""The inline pass: IR text in, IR text out (a known closure's body at its value send, a callee
-taking a closure and then the block, a ^ to a home in the function), and inlined code that runs:
-the interpreter's answers in every tier, with the inlined frames visible to what reads frames
-(deoptimization inside inlined code, an unwind whose target is an inlined frame, thisContext
-inside it, deep recursion through it)."""
+"""The inline-blocks pass: IR text in, IR text out (a known closure's body at its value send, a
+callee taking a closure inlined by the inline pass and then its block, a ^ to a home in the
+function), and inlined code that runs: the interpreter's answers in every tier, with the
+inlined frames visible to what reads frames (deoptimization inside inlined code, an unwind
+whose target is an inlined frame, thisContext inside it, deep recursion through it, a
+redefinition of BlockClosure>>value:)."""
 import pytest
 
-from catalyst.ir.ir import parse_function, print_function
+from catalyst.ir.ir import Instr, parse_function, print_function
 from catalyst.ir.verify import verify
-from catalyst.passes import inline
-from catalyst.passes.lift import block_bodies, lift
+from catalyst.passes import inline_blocks
 from catalyst.passes.manager import PassManager
 from jit_cases import answers, vm_with
 
-VALUE1 = 500        # the selector oops the tests' IR uses
-DO = 600
+VALUE1 = 500        # the selector oop the tests' IR uses for value:
+CLOSURE_CLASS = 9
 
 METHOD = """function X>>m args=0 temps=0
 b0: ; preds:
@@ -31,11 +31,13 @@ b0: ; preds:
 """
 
 
-def run_inline(method_text, bodies):
+def run_passes(method_text, passes, blocks=None, callees=None):
     fn = parse_function(method_text)
-    fn.annotations.update(method_oop=100, block_selectors={VALUE1: 1},
-                          inline_source=lambda m, pc: parse_function(bodies[(m, pc)]))
-    changed = PassManager(("inline",), verify_each=True).run(fn)
+    fn.annotations.update(
+        method_oop=100, block_selectors={VALUE1: 1}, closure_class=CLOSURE_CLASS,
+        block_source=lambda m, pc, depth: parse_function(blocks[(m, pc)]),
+        lift_callee=lambda m, depth: parse_function(callees[m]))
+    PassManager(passes, verify_each=True).run(fn)
     verify(fn)
     text = print_function(fn)
     assert print_function(parse_function(text)) == text      # the result prints and parses back
@@ -43,21 +45,25 @@ def run_inline(method_text, bodies):
 
 
 def test_a_known_closure_is_inlined_at_its_value_send():
-    fn, text = run_inline(METHOD, {(100, 14): BLOCK})
+    fn, text = run_passes(METHOD, ("inline-blocks",), {(100, 14): BLOCK})
     lines = text.splitlines()
-    assert "  enter_block v2 v1 live=[] method=100 nargs=1 pc=30 site=29 startpc=14" in lines
-    assert any(l.endswith("; frame=1 temps=1") for l in lines)          # the inlined body's frame
-    assert "v1 = load_temp" not in text.split("enter_block")[1]        # its argument is v1 itself
-    assert "  leave" in lines and "inline_guard v2 class=0" in text
-    assert text.count("send #value:") == 1                               # kept for the other branch
-    assert "v3 = phi" in text and "ret v3" in text                       # both ways give the result
+    push = next(l for l in lines if "block_push" in l)
+    frame = push.split()[0]
+    assert push == (f"  {frame} = block_push v2 v1 live=[] method=100 nargs=1 pc=30 site=29 "
+                    "startpc=14 temps=1")
+    assert f"  v4 = is_class v2 binding=1 class={CLOSURE_CLASS}" in lines    # still installed?
+    assert any(f"int_op #+ v1 " in l and f"frame={frame}" in l for l in lines)  # the argument is v1
+    assert "load_temp" not in text
+    assert f"  frame_pop {frame} frame={frame}" in lines
+    assert text.count("send #value:") == 1 and "inlined=1" in text           # the other branch
+    assert "v3 = phi" in text and "ret v3" in text                           # both ways give v3
 
 
 CALLER = """function X>>sum: args=1 temps=1
 b0: ; preds:
   v1 = load_temp index=0
   v2 = closure live=[v1] method=100 nargs=1 pc=14 startpc=14
-  v3 = send #do: v1 v2 guard=40 live=[] nargs=1 pc=30 sel=600 site=29 target=200 target_pc=13 target_temps=1
+  v3 = send #do: v1 v2 feedback=[40] guard=40 live=[] nargs=1 pc=30 sel=600 site=29 target=200 target_pc=13 target_temps=1
   ret v3
 """
 CALLEE = """function C>>do: args=1 temps=1
@@ -76,26 +82,24 @@ b0: ; preds:
 
 
 def test_a_callee_taking_a_closure_is_inlined_then_the_block_and_a_nonlocal_return_leaves_both():
-    fn, text = run_inline(CALLER, {(200, None): CALLEE, (100, 14): NLR_BLOCK})
-    assert "enter_method v1 v2 first_pc=13 live=[] method=200 nargs=1 pc=30 site=29 temps=1" in text
-    assert "inline_guard v1 class=40" in text                            # the receiver's class
-    assert "enter_block" in text and any(l.endswith("; frame=2 temps=1") for l in text.splitlines())
-    assert "nlr" not in text                                             # the home is this method:
-    assert "  leave\n  leave\n  ret " in text                            # two frames left, returned
-    assert inline.run(fn) is False                                       # nothing left to inline
+    fn, text = run_passes(CALLER, ("inline", "inline-blocks"), {(100, 14): NLR_BLOCK}, {200: CALLEE})
+    assert "frame_push v1 v2" in text and "block_push" in text           # do:, then the block
+    assert "nlr" not in text                                            # the home is this method:
+    pops = [l for l in text.splitlines() if l.startswith("  frame_pop")]
+    block = next(l for l in text.splitlines() if "block_push" in l).split()[0]
+    callee = next(l for l in text.splitlines() if "frame_push" in l).split()[0]
+    nlr_exit = text[text.index(f"  frame_pop {block} frame={block}\n  frame_pop {callee}"):]
+    assert nlr_exit.splitlines()[2].startswith("  ret ")                # both frames left, returned
+    assert len(pops) >= 3
+    assert not inline_blocks.run(fn)                                    # nothing left to inline
 
 
-def test_recursion_and_oversized_bodies_are_not_inlined():
-    callee = CALLEE.replace("C>>do:", "C>>do:") + ""
+def test_oversized_blocks_are_not_inlined():
     big = BLOCK.replace("  ret v3\n", "".join(f"  v{10 + k} = const {k}\n" for k in range(100)) + "  ret v3\n")
     fn = parse_function(METHOD)
-    fn.annotations.update(method_oop=100, block_selectors={VALUE1: 1},
-                          inline_source=lambda m, pc: parse_function(big))
-    assert not inline.run(fn)
-    fn = parse_function(CALLER.replace("target=200", "target=100"))      # a send to itself
-    fn.annotations.update(method_oop=100, block_selectors={VALUE1: 1},
-                          inline_source=lambda m, pc: parse_function(callee))
-    assert not inline.run(fn)
+    fn.annotations.update(block_selectors={VALUE1: 1}, closure_class=CLOSURE_CLASS,
+                          block_source=lambda m, pc, depth: parse_function(big))
+    assert not inline_blocks.run(fn)
 
 
 SOURCE = """Object subclass: #Inl
@@ -182,9 +186,9 @@ def test_inlined_code_gives_the_interpreters_answers_and_really_runs():
     vm = make(jit="on", threshold=2)
     for _ in range(3):              # interpreted, then translated with the inline caches filled
         assert results(vm) == expected
-    inlined = [m for m in vm.jit.translated if "enter_method" in compiled_ir(vm, m)]
+    inlined = [m for m in vm.jit.translated if "block_push" in compiled_ir(vm, m)]
     names = {vm.jit.method_input(m).name for m in inlined}
-    assert {"Inl>>sum:", "Inl>>each:", "Inl>>find:in:", "Inl>>count:"} <= names
+    assert {"Inl>>each:", "Inl>>find:in:", "Inl>>count:", "Inl>>local:"} <= names
     before = vm.stats()["translated_block_activations"]
     assert vm.eval("Inl new each: (1 to: 1000) asArray") == "500500"
     assert vm.stats()["translated_block_activations"] - before >= 1000
@@ -192,7 +196,7 @@ def test_inlined_code_gives_the_interpreters_answers_and_really_runs():
 
 def compiled_ir(vm, method):
     out = []
-    pm = PassManager(vm.jit.passes, dump_after="inline", out=out.append)
+    pm = PassManager(vm.jit.passes, dump_after="inline-blocks", out=out.append)
     vm.jit.compile(method, pm)
     return "\n".join(out)
 
@@ -204,7 +208,7 @@ def test_inlined_frames_look_like_interpreter_frames_to_contexts_and_unwinds():
         assert vm.eval("Inl new returnFromDo: #(1 2 3)") == "0"          # target: the inlined do:
         assert vm.eval("Inl new context: #(1 2)") == "#context:"
     ir = compiled_ir(vm, vm.lookup_method(vm.class_named("Inl"), "returnFromBlock:"))
-    assert "enter_method" in ir and "enter_block" in ir
+    assert "frame_push" in ir and "block_push" in ir
     for expr, answer in [("Inl new returnFromBlock: #(1 2 3)", "4"), ("Inl new returnFromDo: #(1 2 3)", "0")]:
         before = vm.stats()
         assert vm.eval(expr) == answer
@@ -227,13 +231,11 @@ def test_verifier_holds_after_every_pass_with_inlining():
 def test_a_broken_inliner_is_caught(monkeypatch):
     """Teeth: an inliner that treats ^ in an inlined block as the block's own return (it must
     leave the home method) gives answers that differ from the interpreter's."""
-    original = inline.Inliner.copy
-
-    def copy(self, i, values, labels, here, chain):
-        if i.op == "nlr":
-            i = type(i)("ret", i.args, None, {})
-        return original(self, i, values, labels, here, chain)
-    monkeypatch.setattr(inline.Inliner, "copy", copy)
+    def as_block_return(self, nlr, here):
+        self.result.args.append(f"{nlr.args[0]}:{here}")
+        return [Instr("frame_pop", [self.frame], None, {"frame": self.frame}),
+                Instr("jump", [self.cont], None, {"frame": self.frame})]
+    monkeypatch.setattr(inline_blocks._Splice, "nonlocal_return", as_block_return)
     vm = make(jit="on", threshold=2)
     got = [vm.eval("Inl new find: 3 in: #(1 2 3 4)") for _ in range(4)]
     assert got[0] == "#found" and "#missing" in got[2:]
