@@ -341,6 +341,22 @@ class Lowerer:
         return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
                 f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
 
+    def inlined_frame(self, i: Instr, operands: list[str], method: int) -> str:
+        """For frame_push and block_push: write the current frame back as at the inlined send
+        (operands: its receiver and arguments), place the new frame (i's result) above that
+        stack, or let the interpreter make the send when it does not fit (it reports the stack
+        overflow); its caller and method words. Answers the new frame as a WAT expression."""
+        sp = self.spill(i.attrs.get("live", []) + operands, i.attrs["pc"])
+        new = f"(local.get ${i.result})"
+        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
+        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (i.attrs['temps'] + 80)})) (then")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
+        self.deopt_return()
+        self.w("))")
+        self.w(f"(i32.store {new} {self.F})")
+        self.w(f"(i32.store offset=4 {new} (i32.const {method}))")
+        return new
+
     def frame_push(self, i: Instr):
         """The frame of an inlined method (passes/inline.py): the current frame is written back
         as at the send (the GC's roots, the interpreter's view should the inlined code
@@ -348,15 +364,7 @@ class Lowerer:
         marked translated: no WASM activation of its own runs it (ABI.md section 8)."""
         args = i.args
         nargs, temps = i.attrs["nargs"], i.attrs["temps"]
-        sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
-        new = f"(local.get ${i.result})"
-        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
-        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})) (then")
-        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
-        self.deopt_return()
-        self.w("))")
-        self.w(f"(i32.store {new} {self.F})")
-        self.w(f"(i32.store offset=4 {new} (i32.const {i.attrs['target']}))")
+        new = self.inlined_frame(i, args, i.attrs["target"])
         self.w(f"(i64.store offset=16 {new} (i64.const 0))")
         self.w(f"(i32.store offset=24 {new} (i32.const {nargs}))")
         for k, a in enumerate(args):
@@ -808,15 +816,7 @@ class Lowerer:
         and copied values), not marked translated, like an inlined method's (frame_push)."""
         nargs = i.attrs["nargs"]
         closure, args, copied = i.args[0], i.args[1:1 + nargs], i.args[1 + nargs:]
-        sp = self.spill(i.attrs.get("live", []) + [closure, *args], i.attrs["pc"])
-        new = f"(local.get ${i.result})"
-        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
-        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (i.attrs['temps'] + 80)})) (then")
-        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
-        self.deopt_return()
-        self.w("))")
-        self.w(f"(i32.store {new} {self.F})")
-        self.w(f"(i32.store offset=4 {new} (i32.const {i.attrs['method']}))")
+        new = self.inlined_frame(i, [closure, *args], i.attrs["method"])
         self.w(f"(i32.store offset=8 {new} (i32.const {i.attrs['startpc']}))")
         self.w(f"(i32.store offset=12 {new} (i32.add {new} (i32.const {28 + 4 * i.attrs['temps']})))")
         self.w(f"(i32.store offset=16 {new} (i32.const 0))")

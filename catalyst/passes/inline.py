@@ -138,21 +138,7 @@ def _splice(fn: Function, lab: str, site: Instr, callee: Function):
         for i in cb.instrs:
             if i.result and values[i.result] in (rcvr, *args) and i.op in ("self", "load_temp"):
                 continue
-            j = Instr(i.op, [], values.get(i.result) if i.result else None, dict(i.attrs))
-            if i.op == "phi":
-                j.args = [f"{rn(a.split(':')[0])}:{names[a.split(':')[1]]}" for a in i.args]
-            elif i.op == "jump":
-                j.args = [names[i.args[0]]]
-            elif i.op == "branch":
-                j.args = [rn(i.args[0]), names[i.args[1]], names[i.args[2]]]
-            else:
-                j.args = [rn(a) if isinstance(a, str) else a for a in i.args]
-            if "live" in j.attrs:
-                j.attrs["live"] = [rn(v) for v in j.attrs["live"]]
-            if "frame" in j.attrs:
-                j.attrs["frame"] = rn(j.attrs["frame"])
-            else:
-                j.attrs["frame"] = fv
+            j = renamed_copy(i, rn, names, fv)
             if i.op == "ret":
                 incoming.append(f"{rn(i.args[0])}:{nb.label}")
                 nb.instrs.append(Instr("frame_pop", [fv], None, {"frame": fv}))
@@ -168,6 +154,24 @@ def _splice(fn: Function, lab: str, site: Instr, callee: Function):
     deps.update(callee.annotations.get("depends_on", ()))
     fn.rebuild_cfg()
     return cont
+
+
+def renamed_copy(i: Instr, rn, names: dict[str, str], frame: str) -> Instr:
+    """A copy of instruction i of an inlined body: values renamed by rn, block labels by
+    names, working on its own frame if it has one (an inlined frame of the body), else frame."""
+    j = Instr(i.op, [], rn(i.result) if i.result else None, dict(i.attrs))
+    if i.op == "phi":
+        j.args = [f"{rn(a.split(':')[0])}:{names[a.split(':')[1]]}" for a in i.args]
+    elif i.op == "jump":
+        j.args = [names[i.args[0]]]
+    elif i.op == "branch":
+        j.args = [rn(i.args[0]), names[i.args[1]], names[i.args[2]]]
+    else:
+        j.args = [rn(a) if isinstance(a, str) else a for a in i.args]
+    if "live" in j.attrs:
+        j.attrs["live"] = [rn(v) for v in j.attrs["live"]]
+    j.attrs["frame"] = rn(i.attrs["frame"]) if "frame" in i.attrs else frame
+    return j
 
 
 def _new_block(fn: Function, label: str, pc: int):

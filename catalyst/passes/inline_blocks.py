@@ -32,6 +32,7 @@ than MAX_DEPTH deep, functions whose temporaries are SSA values (temps-ssa).
 from __future__ import annotations
 
 from catalyst.ir.ir import Function, Instr, successors
+from catalyst.passes.inline import renamed_copy
 
 name = "inline-blocks"
 description = "inline known closures' bodies at their value sends"
@@ -192,19 +193,7 @@ class _Splice:
     def moved(self, i: Instr, names: dict, here: str) -> list[Instr]:
         """An instruction of the block's body in this function: renamed, on the block's frame
         (or on a frame inlined into the body); its returns leave that frame."""
-        rn = lambda v: self.values.get(v, v)
-        j = Instr(i.op, [], rn(i.result) if i.result else None, dict(i.attrs))
-        if i.op == "phi":
-            j.args = [f"{rn(a.split(':')[0])}:{names[a.split(':')[1]]}" for a in i.args]
-        elif i.op == "jump":
-            j.args = [names[i.args[0]]]
-        elif i.op == "branch":
-            j.args = [rn(i.args[0]), names[i.args[1]], names[i.args[2]]]
-        else:
-            j.args = [rn(a) if isinstance(a, str) else a for a in i.args]
-        if "live" in j.attrs:
-            j.attrs["live"] = [rn(v) for v in j.attrs["live"]]
-        j.attrs["frame"] = rn(i.attrs["frame"]) if "frame" in i.attrs else self.frame
+        j = renamed_copy(i, lambda v: self.values.get(v, v), names, self.frame)
         if i.op == "ret":              # the block's value: back to the send's frame
             self.result.args.append(f"{j.args[0]}:{here}")
             return [Instr("frame_pop", [self.frame], None, {"frame": self.frame}),
