@@ -346,3 +346,33 @@ def test_collections_during_translated_and_inlined_blocks_keep_their_values(mode
         assert answers(vm, cases) == [a for _, a in cases]
     s = vm.stats()
     assert s["gc_count"] >= 10 and s["translated_block_activations"] > 10000
+
+
+FLOAT_SOURCE = """Object subclass: #Fg
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!Fg methodsFor: 'gc'!
+sum: n
+	| s |
+	s := 0.0.
+	1 to: n do: [:i | | a b | a := i asFloat. b := a * 0.5. s := s + ((a * a) + (b * b))].
+	#(1) do: [:x | s := s + x].
+	^s! !
+"""
+
+
+@pytest.mark.parametrize("mode,threshold", [("always", None), ("on", 2)])
+def test_collections_while_translated_code_boxes_floats_keep_the_stack(mode, threshold):
+    """A Float boxed by translated code while another one waits on its stack: the collection the
+    boxing may run must see the waiting one (the stack is written back before boxing)."""
+    cases = [("Fg new sum: 60000", "90002250012501.0")]
+    assert answers(vm_with(FLOAT_SOURCE, jit="off"), cases) == [a for _, a in cases]
+    vm = vm_with(FLOAT_SOURCE, jit=mode, threshold=threshold)
+    for g in ("gc_threshold", "gc_min_threshold"):
+        vm.core.set_global(g, 20000)
+    for _ in range(3):
+        assert answers(vm, cases) == [a for _, a in cases]
+    assert vm.stats()["gc_count"] >= 5

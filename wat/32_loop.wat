@@ -767,11 +767,13 @@
 ;; full send, which reports it).
 (func $box_float (export "box_float") (param $fp i32) (param $x f64) (result i32)
   (global.set $fp (local.get $fp))
+  (global.set $sp (i32.load offset=12 (local.get $fp)))   ;; the GC scans fp's frame up to its top
   (call $om_float (local.get $x)))
 
 (func $float_special (export "float_special") (param $fp i32) (param $op i32) (param $a i32) (param $b i32) (result i32)
   (local $x f64) (local $y f64)
   (global.set $fp (local.get $fp))    ;; the boxed result may make the GC run: fp's frame is a root
+  (global.set $sp (i32.load offset=12 (local.get $fp)))   ;; up to its top, as written back
   (if (i32.eqz (call $float_operands (local.get $a) (local.get $b))) (then (return (i32.const 0))))
   (local.set $x (global.get $floatA))
   (local.set $y (global.get $floatB))
