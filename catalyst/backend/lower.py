@@ -632,8 +632,9 @@ class Lowerer:
         if kind in TAGGED_COMPARE:
             on_result(expr)
         else:
-            # boxing may collect: the values on the stack must be in the frame (the GC's roots)
-            self.spill(i.attrs.get("live", []) + i.args[1:], i.attrs["pc"])
+            # boxing may collect: the values on the stack under the operands (already unboxed)
+            # must be in the frame, the GC's roots
+            self.spill(i.attrs.get("live", []), i.attrs["pc"])
             self.w(f"  (local.set $r (call $box_float {self.F} {expr}))")
             self.w("  (br_if $nofloat (i32.eqz (local.get $r)))")
             on_result(None)
