@@ -150,7 +150,9 @@
               (br $do_send)))
       (if (i32.eq (local.get $op) (i32.const 2))
         (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-              (i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $t)))
+              ;; receiver variable t (0-255): the byte is an index, not an ext_fetch kind+index
+              (i32.store (local.get $sp) (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp))
+                                                                    (i32.shl (local.get $t) (i32.const 2)))))
               (br $next)))
       (if (i32.eq (local.get $op) (i32.const 3))
         (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
