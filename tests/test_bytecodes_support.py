@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from catalyst.frontend import bytecodes as B
 from catalyst.frontend.compiler import CompiledMethodSpec
 from catalyst.frontend.literals import Binding, MethodClassBinding, Sym
-from catalyst.vm.vm import VM
+from catalyst.vm.vm import VM, SmalltalkError
 
 # --- encodings -------------------------------------------------------------------------------
 RCVR, TEMP, LIT, LITVAR = 0, 1, 2, 3            # kinds of the extended push/store byte
@@ -117,6 +117,7 @@ who: x ^Array with: #base with: x!
 k7: a b: b c: c d: d e: e f: f g: g ^Array with: #base7 with: {{a. b. c. d. e. f. g}}! !
 
 !BcTest methodsFor: 'tests'!
+onlyTest ^#onlyTest!
 who ^#test!
 who: x ^Array with: #test with: x!
 k7: a b: b c: c d: d e: e f: f g: g ^{{a. b. c. d. e. f. g}}! !
@@ -134,9 +135,10 @@ class Case:
 
     `expr` is a Smalltalk expression in which `{send}` stands for the send of the case's
     selector with `args` (Smalltalk expressions) as arguments; its printString must equal
-    `expect`. `literals` are literal values as the compiler makes them (int, float, str, Sym,
-    Binding...); the method's selector and class binding are appended. `primitive` only sets
-    the header flag: the code itself must begin with call_prim(n)."""
+    `expect` (or, when `expect` starts with "!", the unhandled error's text must). `literals`
+    are literal values as the compiler makes them (int, float, str, Sym, Binding...); the
+    method's selector and class binding are appended. `primitive` only sets the header flag:
+    the code itself must begin with call_prim(n)."""
     name: str
     code: tuple
     expect: str
@@ -207,8 +209,13 @@ class BytecodeVM:
         return selector
 
     def run(self, case: Case) -> str:
+        """The printString of the case's expression, or "!" and the text of the unhandled
+        Smalltalk error it raised (`!ZeroDivide: division by zero`)."""
         selector = self.install(case)
-        return self.vm.eval(case.expr.replace("{send}", send_text(selector, case.args)))
+        try:
+            return self.vm.eval(case.expr.replace("{send}", send_text(selector, case.args)))
+        except SmalltalkError as e:
+            return "!" + e.text
 
 
 def globals_literals():
