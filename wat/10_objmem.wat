@@ -77,22 +77,26 @@
 (func $om_inst_spec (param $class i32) (result i32)
   (i32.and (i32.shr_s (i32.load offset=16 (local.get $class)) (i32.const 17)) (i32.const 31)))
 
-;; (oop) -> number of indexable elements (slots after the named ones, bytes, words...).
+;; (oop) -> number of indexable elements: the slots after the named ones, words, 16-bit
+;; halves, bytes; for a CompiledMethod every byte of its body (Squeak counts the header and
+;; literals in a method's size; 51_prims_indexing.wat). 0 for immediates and other formats.
 (func $om_indexable_size (param $oop i32) (result i32)
   (local $fmt i32)
   (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
   (local.set $fmt (call $om_format (local.get $oop)))
-  (if (i32.ge_u (local.get $fmt) (i32.const 24))   ;; CompiledMethod: the bytes after literals
-    (then (return (i32.sub (call $om_byte_size (local.get $oop))
-                           (i32.shl (i32.add (i32.and (i32.shr_s (i32.load offset=8 (local.get $oop)) (i32.const 1))
-                                                      (i32.const 0x7FFF)) (i32.const 1)) (i32.const 2))))))
+  (if (i32.ge_u (local.get $fmt) (i32.const 16)) (then (return (call $om_byte_size (local.get $oop)))))
   (if (i32.ge_u (local.get $fmt) (i32.const 12))
-    (then (return (call $om_byte_size (local.get $oop)))))
-  (if (i32.ge_u (local.get $fmt) (i32.const 10))
-    (then (return (call $om_num_slots (local.get $oop)))))
-  (if (i32.lt_u (local.get $fmt) (i32.const 2)) (then (return (i32.const 0))))
+    (then (return (i32.shr_u (call $om_byte_size (local.get $oop)) (i32.const 1)))))
+  (if (i32.eq (local.get $fmt) (i32.const 10)) (then (return (call $om_num_slots (local.get $oop)))))
+  (if (i32.or (i32.lt_u (local.get $fmt) (i32.const 2)) (i32.gt_u (local.get $fmt) (i32.const 4)))
+    (then (return (i32.const 0))))
   (i32.sub (call $om_num_slots (local.get $oop))
            (call $om_fixed_size (call $om_class_of (local.get $oop)))))
+
+;; (oop) -> 1 if the object is immutable (header bit 23): primitives refuse to store into it.
+(func $om_is_immutable (param $oop i32) (result i32)
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (i32.shr_u (i32.and (i32.load (local.get $oop)) (i32.const 0x800000)) (i32.const 23)))
 
 ;; --- identity hashes and class indices --------------------------------------------------
 
@@ -338,6 +342,10 @@
                         (i32.add (local.get $fixed) (local.get $size))))))
   (if (i32.eq (local.get $spec) (i32.const 10))
     (then (return (call $om_alloc (local.get $ci) (i32.const 10) (local.get $size)))))
+  ;; 16-bit elements: two a slot, format 12 + the unused half of an odd count
+  (if (i32.and (i32.ge_u (local.get $spec) (i32.const 12)) (i32.le_u (local.get $spec) (i32.const 15)))
+    (then (return (call $om_alloc (local.get $ci) (i32.add (i32.const 12) (i32.and (local.get $size) (i32.const 1)))
+                        (i32.shr_u (i32.add (local.get $size) (i32.const 1)) (i32.const 1))))))
   (if (i32.ge_u (local.get $spec) (i32.const 16))
     (then (return (call $om_alloc_bytes (local.get $ci) (local.get $size)))))
   (i32.const 0))

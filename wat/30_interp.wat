@@ -317,8 +317,22 @@
   (i32.store offset=12 (local.get $new) (global.get $sp))
   (i32.const 1))
 
-;; (context) mark a context whose frame is gone as dead, as Squeak leaves a returned context.
+;; (context) mark a context whose frame is going away as dead, as Squeak leaves a returned
+;; context: sender and pc nil, but its arguments, temporaries and stack (as many as it has
+;; room for) and stackp kept, so that tempAt: still answers them. Called while the frame's
+;; slots are intact; they are roots up to its stack top, so every value copied is live.
 (func $ctx_kill (param $ctx i32)
+  (local $fp i32) (local $n i32) (local $room i32)
+  (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (local.get $fp)
+    (then
+      (local.set $n (call $frame_stackp (local.get $fp)))
+      (local.set $room (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))
+      (if (i32.gt_s (local.get $n) (local.get $room)) (then (local.set $n (local.get $room))))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (local.set $n (i32.const 0))))
+      (memory.copy (i32.add (local.get $ctx) (i32.const 32)) (i32.add (local.get $fp) (i32.const 32))
+                   (i32.shl (local.get $n) (i32.const 2)))
+      (i32.store offset=16 (local.get $ctx) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))))
   (i32.store offset=8 (local.get $ctx) (global.get $nil))
   (i32.store offset=12 (local.get $ctx) (global.get $nil)))
 

@@ -99,9 +99,15 @@ class Core:
 
     @staticmethod
     def _math1(op: int, x: float) -> float:
+        """libm's answer (what Squeak's primitives answer); Python raises where C gives an
+        infinity: log(+-0) is -inf, exp overflows to +inf."""
         try:
             return MATH_OPS[op](x)
-        except (ValueError, OverflowError, IndexError):
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return -math.inf if op == 3 and x == 0 else math.nan
+        except IndexError:
             return math.nan
 
     def _float_repr(self, x: float, ptr: int) -> int:
