@@ -53,10 +53,10 @@
 (func $om_hash (export "identity_hash") (param $oop i32) (result i32)
   (i32.and (i32.load (i32.add (local.get $oop) (i32.const 4))) (i32.const 0x3FFFFF)))
 
-;; (oop) -> 1 if the object's slots hold oops (formats 0-5).
+;; (oop) -> 1 if the object's slots hold oops (formats 0-5); 0 for immediates.
 (func $om_is_pointers (param $oop i32) (result i32)
-  (i32.and (i32.eqz (i32.and (local.get $oop) (i32.const 3)))
-           (i32.lt_u (call $om_format (local.get $oop)) (i32.const 6))))
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (i32.lt_u (call $om_format (local.get $oop)) (i32.const 6)))
 
 ;; (oop) -> size in bytes of the body's data (exact for byte objects).
 (func $om_byte_size (export "byte_size") (param $oop i32) (result i32)
@@ -92,6 +92,17 @@
     (then (return (i32.const 0))))
   (i32.sub (call $om_num_slots (local.get $oop))
            (call $om_fixed_size (call $om_class_of (local.get $oop)))))
+
+;; (oop) -> 1 if it is a class or a metaclass (a Behavior), recognised from the shape every
+;; Smalltalk-80 hierarchy has: with m := the class of its class (Metaclass for a class,
+;; Metaclass class for a metaclass), the class of the class of m is m again. Anything else
+;; (immediates, ordinary objects) answers 0; no slot of the object itself is read.
+(func $om_is_behavior (param $oop i32) (result i32)
+  (local $m i32)
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (local.set $m (call $om_class_of (call $om_class_of (local.get $oop))))
+  (i32.and (i32.ne (local.get $m) (i32.const 0))
+           (i32.eq (call $om_class_of (call $om_class_of (local.get $m))) (local.get $m))))
 
 ;; (oop) -> 1 if the object is immutable (header bit 23): primitives refuse to store into it.
 (func $om_is_immutable (param $oop i32) (result i32)

@@ -171,9 +171,13 @@
       (br $probe)))
   (i32.const 0))
 
-;; (class, selector) -> method found along the superclass chain, or 0.
+;; (class, selector) -> method found along the superclass chain, or 0. nil is never a selector
+;; (it marks the empty slots of method dictionaries), and a dictionary value that is not a
+;; CompiledMethod is not run (Squeak would send it #run:with:in:): both look like a miss, so
+;; the send becomes doesNotUnderstand:.
 (func $lookup (export "lookup") (param $class i32) (param $sel i32) (result i32)
   (local $e i32) (local $c i32) (local $m i32)
+  (if (i32.eq (local.get $sel) (global.get $nil)) (then (return (i32.const 0))))
   (local.set $e (i32.add (global.get $methodCache)
                          (i32.shl (i32.and (i32.shr_u (i32.xor (local.get $sel) (i32.mul (local.get $class) (i32.const 7)))
                                                       (i32.const 3)) (i32.const 4095)) (i32.const 4))))
@@ -187,6 +191,8 @@
       (local.set $m (call $dict_lookup (i32.load offset=12 (local.get $c)) (local.get $sel)))
       (if (local.get $m)
         (then
+          (if (i32.or (i32.and (local.get $m) (i32.const 3)) (i32.lt_u (call $om_format (local.get $m)) (i32.const 24)))
+            (then (return (i32.const 0))))
           (i32.store (local.get $e) (local.get $sel))
           (i32.store offset=4 (local.get $e) (local.get $class))
           (i32.store offset=8 (local.get $e) (local.get $m))

@@ -130,6 +130,7 @@
   ;; valueWithArguments: (206, and 82 for old images)
   (if (i32.or (i32.eq (local.get $prim) (i32.const 206)) (i32.eq (local.get $prim) (i32.const 82)))
     (then
+      (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
       (local.set $arg (i32.load (global.get $sp)))
       (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
       (if (i32.ne (call $om_class_of (local.get $arg)) (call $special (i32.const 7))) (then (return (i32.const 0))))
@@ -199,6 +200,13 @@
   (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
                (i32.eq (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
     (then
+      ;; (a method declared with one of these numbers but another argument count fails)
+      (if (i32.and (i32.or (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 74)))
+                           (i32.and (i32.ge_u (local.get $prim) (i32.const 210)) (i32.le_u (local.get $prim) (i32.const 212))))
+                   (i32.ne (local.get $nargs)
+                           (select (i32.const 2) (select (i32.const 0) (i32.const 1) (i32.eq (local.get $prim) (i32.const 212)))
+                                   (i32.or (i32.eq (local.get $prim) (i32.const 74)) (i32.eq (local.get $prim) (i32.const 211))))))
+        (then (return (i32.const 0))))
       (if (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 210)))
         (then
           (local.set $arg (i32.load (global.get $sp)))
@@ -240,15 +248,18 @@
   ;; and return value from it to its sender
   (if (i32.eq (local.get $prim) (i32.const 9010))
     (then
+      (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+      (if (i32.or (i32.and (local.get $rcvr) (i32.const 3))
+                  (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+        (then (return (i32.const 0))))
       (local.set $fp (call $ctx_frame (local.get $rcvr)))
       (if (i32.eqz (local.get $fp)) (then (return (i32.const 0))))
       (if (call $unwind_and_return (local.get $fp) (i32.load (global.get $sp))) (then (return (i32.const 2))))
       (return (i32.const 3))))
   ;; 9011 Catalyst: CompiledMethod>>primitive (the index, 0 for none)
   (if (i32.eq (local.get $prim) (i32.const 9011))
-    (then (if (i32.or (i32.and (local.get $rcvr) (i32.const 3))
-                      (i32.lt_u (call $om_format (local.get $rcvr)) (i32.const 24)))
-            (then (return (i32.const 0))))
+    (then (if (i32.or (i32.and (local.get $rcvr) (i32.const 3)) (local.get $nargs)) (then (return (i32.const 0))))
+          (if (i32.lt_u (call $om_format (local.get $rcvr)) (i32.const 24)) (then (return (i32.const 0))))
           (i32.store (global.get $sp) (i32.or (i32.shl (call $mh_primitive (local.get $rcvr)) (i32.const 1)) (i32.const 1)))
           (return (i32.const 1))))
   ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt

@@ -300,7 +300,10 @@
           (i32.store offset=8 (local.get $a) (call $prim_arg (i32.const 1) (i32.const 0)))
           (i32.store offset=12 (local.get $a) (call $prim_arg (i32.const 1) (i32.const 1)))
           (return (call $prim_answer (i32.const 1) (local.get $a)))))
-  ;; 70 basicNew, 71 basicNew:
+  ;; 70 basicNew, 71 basicNew: (of classes only: a method may declare them anywhere)
+  (if (i32.and (i32.or (i32.eq (local.get $prim) (i32.const 70)) (i32.eq (local.get $prim) (i32.const 71)))
+               (i32.eqz (call $om_is_behavior (local.get $r))))
+    (then (return (i32.const 0))))
   (if (i32.eq (local.get $prim) (i32.const 70))
     (then (return (call $prim_answer (local.get $nargs) (call $om_instantiate (local.get $r) (i32.const 0))))))
   (if (i32.eq (local.get $prim) (i32.const 71))
