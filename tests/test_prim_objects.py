@@ -175,7 +175,8 @@ def test_identity_and_class(h):
 @covers(112, 129, 130, 131)
 def test_memory_primitives(h):
     left = h.prim_value(112, h.nil)
-    assert left == h.core.global_value("heap_limit") - h.core.global_value("heap_end")
+    assert left == h.core.global_value("heap_start") + h.core.global_value("heap_limit") - \
+        h.core.global_value("heap_end")
     assert h.prim(129, h.nil) == h.core.global_value("special_objects")
     count = h.core.global_value("gc_count")
     assert h.prim_value(130, h.nil) > 0

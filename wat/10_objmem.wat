@@ -176,13 +176,19 @@
 (func $om_free_bytes (export "free_bytes") (result i32)
   (i32.load (global.get $freeBytesAddr)))
 
+;; () -> bytes the heap may still grow by: $heapLimit is the most the heap may take (bytes
+;; from $heapStart), so this is $heapStart + $heapLimit - $heapEnd, 0 if a heap written by
+;; the host is already bigger. In 64 bits: the sum may pass 4 GB.
+(func $om_bytes_left (result i64)
+  (local $left i64)
+  (local.set $left (i64.sub (i64.add (i64.extend_i32_u (global.get $heapStart)) (i64.extend_i32_u (global.get $heapLimit)))
+                            (i64.extend_i32_u (global.get $heapEnd))))
+  (select (local.get $left) (i64.const 0) (i64.gt_s (local.get $left) (i64.const 0))))
+
 ;; (bytes) -> 1 if linear memory covers $heapEnd + bytes (growing it within $heapLimit).
 (func $om_ensure_room (param $bytes i32) (result i32)
   (local $need i32) (local $have i32)
-  ;; compare in 64 bits: $heapEnd + bytes may pass 4 GB
-  (if (i64.gt_u (i64.add (i64.extend_i32_u (global.get $heapEnd)) (i64.extend_i32_u (local.get $bytes)))
-                (i64.extend_i32_u (global.get $heapLimit)))
-    (then (return (i32.const 0))))
+  (if (i64.gt_u (i64.extend_i32_u (local.get $bytes)) (call $om_bytes_left)) (then (return (i32.const 0))))
   (local.set $need (i32.add (global.get $heapEnd) (local.get $bytes)))
   (local.set $have (i32.shl (memory.size) (i32.const 16)))
   (if (i32.le_u (local.get $need) (local.get $have)) (then (return (i32.const 1))))

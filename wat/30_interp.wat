@@ -270,7 +270,10 @@
                     (i32.eq (i32.load offset=4 (local.get $e)) (local.get $pc)))
            (i32.eq (i32.load offset=8 (local.get $e)) (i32.const 5))))
 
+;; (method, pc, i) -> the class index of the i-th receiver class the site recorded (0-based),
+;; or 0 when i is not below its ic_count (nothing is read outside the site's record).
 (func $ic_class (export "ic_class") (param $m i32) (param $pc i32) (param $i i32) (result i32)
+  (if (i32.ge_u (local.get $i) (call $ic_count (local.get $m) (local.get $pc))) (then (return (i32.const 0))))
   (i32.load offset=12 (i32.add (call $ic_entry (local.get $m) (local.get $pc))
                                (i32.shl (local.get $i) (i32.const 2)))))
 

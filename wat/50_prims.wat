@@ -327,14 +327,14 @@
                         (call $om_class_of (call $prim_arg (local.get $nargs) (local.get $nargs)))))))
   ;; 112 bytesLeft
   (if (i32.eq (local.get $prim) (i32.const 112))
-    (then (return (call $prim_answer (local.get $nargs) (call $om_int64 (i64.extend_i32_u (i32.sub (global.get $heapLimit) (global.get $heapEnd))))))))
+    (then (return (call $prim_answer (local.get $nargs) (call $om_int64 (call $om_bytes_left))))))
   ;; 129 specialObjectsOop
   (if (i32.eq (local.get $prim) (i32.const 129))
     (then (return (call $prim_answer (local.get $nargs) (global.get $specialObjects)))))
   ;; 130 / 131 garbage collect: answer bytes free
   (if (i32.or (i32.eq (local.get $prim) (i32.const 130)) (i32.eq (local.get $prim) (i32.const 131)))
     (then (drop (call $gc_collect))
-          (return (call $prim_answer (local.get $nargs) (call $om_int64 (i64.extend_i32_u (i32.sub (global.get $heapLimit) (global.get $heapEnd))))))))
+          (return (call $prim_answer (local.get $nargs) (call $om_int64 (call $om_bytes_left))))))
   ;; clocks: 135 milliseconds, 137 seconds, 240/241 microseconds
   (if (i32.eq (local.get $prim) (i32.const 135))
     (then (return (call $prim_answer (local.get $nargs)
