@@ -115,3 +115,34 @@ def test_control_primitives_with_bad_receivers_and_arguments(h):
         assert set(out.replace("#(", " ").replace(")", " ").split()) <= {"#ok", "#fallback", "#error"}, \
             (prim, nargs, out[:200])
     assert vm.eval("3 + 4") == "7"
+
+
+# primitive, argument count of the method, Smalltalk receiver and arguments that make it fail
+FALLBACKS = [
+    (1, 1, "3", ["nil"]), (1, 0, "3", []), (1, 2, "3", ["4", "5"]), (9, 1, "3", ["'x'"]),
+    (10, 1, "7", ["0"]), (17, 1, "1", ["1.5"]), (21, 1, "3", ["nil"]), (41, 1, "1.5", ["nil"]),
+    (41, 1, "3", ["1.5"]), (50, 1, "1.5", ["0"]), (51, 0, "1.0e300", []), (54, 1, "1.0", ["1.5"]),
+    (60, 1, "Object new", ["1"]), (60, 1, "#(1 2)", ["3"]), (60, 1, "#(1 2)", ["nil"]),
+    (61, 2, "'ab' copy", ["1", "300"]), (61, 2, "#(1) copy", ["2", "0"]), (62, 0, "3", []),
+    (63, 1, "'ab'", ["0"]), (68, 1, "#(1 2)", ["1"]), (70, 0, "3", []), (71, 1, "Array", ["-1"]),
+    (71, 1, "Point", ["2"]), (73, 1, "3 @ 4", ["3"]), (74, 2, "3", ["1", "2"]),
+    (105, 4, "'abc' copy", ["1", "3", "#(1 2 3)", "1"]), (110, 0, "3", []),
+    (145, 1, "'abc' copy", ["nil"]), (170, 1, "Character", ["-5"]), (171, 0, "3", []),
+    (9003, 1, "'abc'", ["3"]), (9004, 0, "3", []), (9005, 0, "3", []),
+]
+
+
+@covers("unknown primitives fail cleanly")
+def test_failing_primitives_run_the_methods_smalltalk_code(h):
+    src = "!Object methodsFor: 'fallbacks'!\n"
+    calls = []
+    for i, (prim, nargs, rcvr, args) in enumerate(FALLBACKS):
+        sel = f"pfF{i}" if nargs == 0 else f"pfF{i}:" + "with:" * (nargs - 1)
+        keywords = sel.split(":")[:-1]
+        header = sel if nargs == 0 else " ".join(f"{k}: a{j}" for j, k in enumerate(keywords))
+        src += f"{header}\n\t<primitive: {prim}>\n\t^#fallback!\n"
+        send = sel if nargs == 0 else " ".join(f"{k}: ({a})" for k, a in zip(keywords, args))
+        calls.append(f"({rcvr}) {send}")
+    h.vm.file_in_text(src + "! !\n")
+    got = h.vm.eval("{" + ". ".join(calls) + "}")
+    assert got == "#(" + " ".join(["#fallback"] * len(FALLBACKS)) + ")"

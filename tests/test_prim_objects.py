@@ -4,6 +4,7 @@
 (148), fill (145), Characters (170/171), Point (18), Catalyst's 9001-9006; failures leave the
 stack untouched and unknown numbers fail."""
 import struct
+import time
 
 import pytest
 
@@ -254,12 +255,18 @@ def test_shallow_copy(h):
 
 @covers(135, 137, 240, 241)
 def test_clocks(h):
+    """135 a wrapping millisecond clock; 137 seconds and 240/241 microseconds since 1901 (UTC)."""
+    epoch = 2177452800                                  # 1901-01-01 to 1970-01-01 in seconds
     ms = h.prim_value(135, h.nil)
     assert 0 <= ms < 1 << 30
-    assert h.prim_value(137, h.nil) >= 0
+    now = time.time()
+    assert abs(h.prim_value(137, h.nil) - (now + epoch)) < 5
     us1 = h.prim_value(240, h.nil)
     us2 = h.prim_value(241, h.nil)
-    assert 0 < us1 <= us2
+    assert 0 < us1 <= us2 and abs(us1 / 1e6 - (now + epoch)) < 5
+    time.sleep(0.05)
+    ms2, us3 = h.prim_value(135, h.nil), h.prim_value(240, h.nil)
+    assert 40 <= (ms2 - ms) % (1 << 30) < 5000 and 40_000 <= us3 - us2 < 5_000_000
 
 
 # --- Characters, Point ---------------------------------------------------------------------

@@ -20,6 +20,9 @@
   (i32.load (i32.add (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))
                      (i32.shl (local.get $n) (i32.const 2)))))
 
+;; seconds from 1901-01-01 (Squeak's epoch) to 1970-01-01 (the host's)
+(global $squeakEpochSeconds i64 (i64.const 2177452800))
+
 ;; integer arguments (SmallIntegers or LargeIntegers of at most 63 bits) of primitives 1-17
 (global $ia (mut i64) (i64.const 0))
 (global $ib (mut i64) (i64.const 0))
@@ -335,14 +338,20 @@
   (if (i32.or (i32.eq (local.get $prim) (i32.const 130)) (i32.eq (local.get $prim) (i32.const 131)))
     (then (drop (call $gc_collect))
           (return (call $prim_answer (local.get $nargs) (call $om_int64 (call $om_bytes_left))))))
-  ;; clocks: 135 milliseconds, 137 seconds, 240/241 microseconds
+  ;; clocks, as Squeak's: 135 a millisecond clock (the host's monotonic one, wrapping at 2^30),
+  ;; 137 seconds and 240/241 microseconds since 1 January 1901 (the host's time_us counts from
+  ;; 1970, UTC; Catalyst has no time zone, so local time is UTC)
   (if (i32.eq (local.get $prim) (i32.const 135))
     (then (return (call $prim_answer (local.get $nargs)
                         (call $om_int (i32.and (i32.wrap_i64 (call $host_time_ms)) (i32.const 0x3FFFFFFF)))))))
   (if (i32.eq (local.get $prim) (i32.const 137))
-    (then (return (call $prim_answer (local.get $nargs) (call $om_int64 (i64.div_u (call $host_time_ms) (i64.const 1000)))))))
+    (then (return (call $prim_answer (local.get $nargs)
+                        (call $om_int64 (i64.add (i64.div_u (call $host_time_us) (i64.const 1000000))
+                                                 (global.get $squeakEpochSeconds)))))))
   (if (i32.or (i32.eq (local.get $prim) (i32.const 240)) (i32.eq (local.get $prim) (i32.const 241)))
-    (then (return (call $prim_answer (local.get $nargs) (call $om_int64 (call $host_time_us))))))
+    (then (return (call $prim_answer (local.get $nargs)
+                        (call $om_int64 (i64.add (call $host_time_us)
+                                                 (i64.mul (global.get $squeakEpochSeconds) (i64.const 1000000))))))))
   (if (i32.eq (local.get $prim) (i32.const 148)) (then (return (call $prim_shallow_copy (local.get $nargs)))))
   ;; 170 Character value: (class side), 171 Character value
   (if (i32.eq (local.get $prim) (i32.const 170))

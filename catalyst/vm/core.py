@@ -80,7 +80,7 @@ class Core:
         define("method_hot", [i32], [], lambda m: self.on_method_hot(m))
         define("write", [i32, i32, i32], [], self._write)
         define("time_ms", [], [i64], lambda: int(time.monotonic() * 1000))
-        define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
+        define("time_us", [], [i64], lambda: time.time_ns() // 1000)   # UTC, from 1970
         define("math1", [i32, f64], [f64], self._math1)
         define("quit", [i32], [], self._quit)
         define("float_repr", [f64, i32], [i32], self._float_repr)
