@@ -2,17 +2,17 @@
 as non-local returns, in blocks), every short and long jump (144-175, backward ones of up to
 1024 bytes), the conditional jumps on true, false and non-Booleans (mustBeBoolean), push closure
 (143) with copied values and arguments, callPrimitive (139) with its fallback code, and the
-undefined bytecodes 126/127 (a clear error, the VM stays usable)."""
+undefined bytecodes 126/127 and stores into literal constants (a clear error, the VM stays
+usable)."""
 import pytest
 
 from catalyst.frontend.literals import LitArray
-
 from catalyst.vm.vm import SmalltalkError
-from test_bytecodes_support import (BLOCK_RET, POP, PUSH_1, PUSH_2, PUSH_FALSE, PUSH_NIL, PUSH_SELF,
-                                    PUSH_TRUE, PUSH_0, RET_FALSE, RET_NIL, RET_SELF, RET_TOP, RET_TRUE,
-                                    BytecodeVM, Case, call_prim, closure, cons_array, long_jump,
-                                    long_jump_if, push_lit, push_temp, short_jump, short_jump_false,
-                                    special)
+from test_bytecodes_support import (BLOCK_RET, LIT, POP, PUSH_0, PUSH_1, PUSH_2, PUSH_FALSE, PUSH_NIL,
+                                    PUSH_TRUE, RET_FALSE, RET_NIL, RET_SELF, RET_TOP, RET_TRUE,
+                                    BytecodeVM, Case, call_prim, closure, ext_pop_store, ext_store,
+                                    long_jump, long_jump_if, push_lit, push_temp, short_jump,
+                                    short_jump_false, special)
 
 CASES = []
 
@@ -152,6 +152,19 @@ def bvm():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_control(bvm, case):
     assert bvm.run(case) == case.expect
+
+
+@pytest.mark.parametrize("code", [ext_store(LIT, 0), ext_pop_store(LIT, 0)])
+def test_stores_into_literal_constants_are_bad_methods(bvm, code):
+    """Squeak's compiler never emits them; the VM reports the method instead of writing into
+    the literal (which may be any object, or none)."""
+    case = Case("placeholder", [PUSH_NIL] + code + [RET_TOP], "", literals=(3,))
+    selector = bvm.install(case)
+    with pytest.raises(SmalltalkError) as e:
+        bvm.vm.eval(f"BcTest new {selector}")
+    assert e.value.code == 5 and "bad method" in e.value.text
+    assert e.value.stack[0].startswith(f"BcTest>>{selector} (pc ")
+    assert bvm.vm.eval("3 + 4") == "7"
 
 
 @pytest.mark.parametrize("opcode", [126, 127])

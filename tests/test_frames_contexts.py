@@ -7,7 +7,7 @@ import pytest
 
 from catalyst.vm.core import VMTrap
 from catalyst.vm.vm import VM, SmalltalkError
-from test_bytecodes_support import RET_TOP, BytecodeVM, Case, ext_store, push_lit, LIT
+from test_bytecodes_support import RET_TOP, BytecodeVM, Case, ext_store, push_lit
 
 SOURCE = """Object subclass: #FcTest
 	instanceVariableNames: 'saved'

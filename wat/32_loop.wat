@@ -124,11 +124,16 @@
       (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
       (i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $b)))
       (br $next))
-      ;; 129 store (type, index)
+      ;; 129 store (type, index); a store into a literal constant (type 2) is not a valid
+      ;; instruction: reported as a bad method by the send path (sel 0)
+      (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
+        (then (local.set $ip (local.get $sendIp)) (local.set $sel (i32.const 0)) (br $do_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (call $ext_store (local.get $fp) (local.get $b) (i32.load (local.get $sp)))
       (br $next))
       ;; 130 pop and store
+      (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
+        (then (local.set $ip (local.get $sendIp)) (local.set $sel (i32.const 0)) (br $do_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (call $ext_store (local.get $fp) (local.get $b) (i32.load (local.get $sp)))
       (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
