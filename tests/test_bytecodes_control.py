@@ -181,3 +181,19 @@ def test_undefined_bytecodes_fail_cleanly(bvm, opcode):
     assert e.value.code == 5 and "bad method" in e.value.text
     assert any(selector in frame for frame in e.value.stack)
     assert bvm.vm.eval("3 + 4") == "7"
+
+
+def test_a_method_of_the_alternate_bytecode_set_is_refused(bvm):
+    """A negative header selects Sista's bytecode set, which Catalyst does not run: a clear
+    error naming the method, not a misreading of its bytes."""
+    case = Case("placeholder", [PUSH_2, RET_TOP], "2")
+    selector = bvm.install(case)
+    assert bvm.vm.eval(f"BcTest new {selector}") == "2"
+    m = bvm.vm.lookup_method(bvm.cls, selector)
+    header = bvm.vm.heap.slot(m, 0)
+    bvm.vm.core.set_u32(m + 8, header | 0x80000000)          # the SmallInteger's sign bit
+    bvm.vm.evaluate("Smalltalk flushCache")
+    with pytest.raises(SmalltalkError) as e:
+        bvm.vm.eval(f"BcTest new {selector}")
+    assert e.value.code == 5
+    assert bvm.vm.eval("3 + 4") == "7"

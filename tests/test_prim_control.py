@@ -270,12 +270,15 @@ def test_unwind_and_handler_markers(vm, expr, expected):
 
 # --- contexts: 210-212, 9010 primReturn:, 9011 -----------------------------------------------
 
-@covers(210, 211, 212)
+@covers(73, 74, 210, 211, 212)
 def test_context_temps_and_size(vm):
     assert vm.eval("| a b | a := 3. b := 4. {thisContext tempAt: 1. thisContext tempAt: 2}") == "#(3 4)"
     assert vm.eval("| a | thisContext tempAt: 1 put: 9. a") == "9"
     assert vm.eval("| a b | thisContext size >= 2") == "true"
     assert error_of(vm, "thisContext tempAt: 0").startswith("#(#SubscriptOutOfBounds")
+    assert vm.eval("| a | a := 5. thisContext instVarAt: 6") == "nil"        # the receiver
+    assert error_of(vm, "| a | a := 5. thisContext instVarAt: 7").startswith("#(#SubscriptOutOfBounds")
+    assert error_of(vm, "| a | thisContext instVarAt: 7 put: 1").startswith("#(#SubscriptOutOfBounds")
     assert error_of(vm, "thisContext tempAt: 1000").startswith("#(#SubscriptOutOfBounds")
 
 

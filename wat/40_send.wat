@@ -216,8 +216,11 @@
           (if (i32.eq (local.get $prim) (i32.const 210))
             (then (if (i32.ge_u (local.get $i) (call $ctx_stackp (local.get $rcvr))) (then (return (i32.const 0))))
                   (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          ;; instVarAt: reaches the 6 named slots only (as 73/74 on other objects); the
+          ;; arguments, temps and stack are tempAt:'s
           (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
-                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+                      (i32.ge_s (local.get $i) (select (call $om_num_slots (local.get $rcvr)) (i32.const 6)
+                                                       (i32.ge_u (local.get $prim) (i32.const 210)))))
             (then (return (i32.const 0))))
           (local.set $arg (call $ctx_fetch (local.get $rcvr) (local.get $i)))
           (if (i32.eqz (local.get $arg)) (then (return (i32.const 0))))
@@ -232,8 +235,11 @@
           (if (i32.eq (local.get $prim) (i32.const 211))
             (then (if (i32.ge_u (local.get $i) (call $ctx_stackp (local.get $rcvr))) (then (return (i32.const 0))))
                   (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          ;; instVarAt: reaches the 6 named slots only (as 73/74 on other objects); the
+          ;; arguments, temps and stack are tempAt:'s
           (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
-                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+                      (i32.ge_s (local.get $i) (select (call $om_num_slots (local.get $rcvr)) (i32.const 6)
+                                                       (i32.ge_u (local.get $prim) (i32.const 210)))))
             (then (return (i32.const 0))))
           (if (i32.eqz (call $ctx_store (local.get $rcvr) (local.get $i) (i32.load (global.get $sp))))
             (then (return (i32.const 0))))
