@@ -95,3 +95,25 @@ def test_the_class_table_is_a_root():
     obj = h.keep(vm.core.call("instantiate", cls, 0))
     assert vm.heap.class_of(obj) == cls
     h.close()
+
+
+def test_frames_temps_and_operand_stacks_are_roots():
+    vm = VM.default(jit="off")
+    vm.file_in_text("""Object subclass: #GcDeep instanceVariableNames: '' classVariableNames: ''
+	poolDictionaries: '' category: 'T'!
+!GcDeep methodsFor: 't'!
+hold: n
+	| mine |
+	mine := Array with: n with: n printString.
+	n = 0 ifTrue: [Smalltalk garbageCollect. 1 to: 30000 do: [:i | Array new: 8]. Smalltalk garbageCollect]
+		ifFalse: [self hold: n - 1].
+	^(mine at: 1) = n and: [(mine at: 2) = n printString]!
+chain: n
+	^n = 0 ifTrue: [0] ifFalse: [(self hold: 0) ifTrue: [1 + (self chain: n - 1)] ifFalse: [-1000]]! !
+""")
+    # every frame's temp survives collections made in the frames above it
+    assert vm.eval("GcDeep new hold: 500") == "true"
+    # values on operand stacks (the first elements of the brace arrays) survive too
+    assert vm.eval("{(1 to: 5) asArray. Smalltalk garbageCollect. (1 to: 20000) collect: [:i | i printString]. "
+                   "Smalltalk garbageCollect} first") == "#(1 2 3 4 5)"
+    assert vm.eval("GcDeep new chain: 20") == "20"
