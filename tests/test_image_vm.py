@@ -28,7 +28,7 @@ def headless():
 
 @pytest.mark.parametrize("expr, expected", [
     ("3 + 4", "7"), ("20 benchFib", "21891"), ("2 raisedTo: 100", "1267650600228229401496703205376"),
-    ("'abc' , 'def'", "'abcdef'"), ("#foo", "#foo"), ("3 @ 4", "a Point"), ("Object", "Object"),
+    ("'abc' , 'def'", "'abcdef'"), ("#foo", "foo"), ("3 @ 4", "3@4"), ("Object", "Object"),
     ("1.5 + 1", "2.5"), ("(3 @ 4) x", "3")])
 def test_eval_mini(mini, expr, expected):
     assert mini.eval(expr) == expected

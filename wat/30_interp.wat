@@ -318,7 +318,21 @@
   (i32.const 1))
 
 ;; (context) mark a context whose frame is gone as dead, as Squeak leaves a returned context.
+;; A method activation's context keeps its arguments and temporaries: pre-closure blocks made
+;; in it read and write them there after it returned (45_blockcontext.wat).
 (func $ctx_kill (param $ctx i32)
+  (local $fp i32) (local $n i32)
+  (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0))
+               (i32.eqz (i32.and (i32.load offset=24 (local.get $fp))
+                                 (i32.or (global.get $FLAG_BLOCK) (global.get $FLAG_BCTX)))))
+    (then
+      (local.set $n (call $mh_num_temps (i32.load offset=4 (local.get $fp))))
+      (if (i32.gt_s (local.get $n) (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))
+        (then (local.set $n (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))))
+      (memory.copy (i32.add (local.get $ctx) (i32.const 32)) (i32.add (local.get $fp) (i32.const 32))
+                   (i32.shl (local.get $n) (i32.const 2)))
+      (i32.store offset=16 (local.get $ctx) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))))
   (i32.store offset=8 (local.get $ctx) (global.get $nil))
   (i32.store offset=12 (local.get $ctx) (global.get $nil)))
 

@@ -117,6 +117,10 @@
   (local $rcvr i32) (local $arg i32) (local $n i32) (local $i i32) (local $cls i32) (local $meth i32)
   (local $fp i32)
   (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+  ;; blockCopy: and BlockContext value... (pre-closure images, 45_blockcontext.wat)
+  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 80)) (i32.le_u (local.get $prim) (i32.const 82)))
+    (then (local.set $n (call $bctx_primitive (local.get $prim) (local.get $nargs)))
+          (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))))
   ;; BlockClosure value, value:, value:value:, value:value:value:, value:value:value:value:
   (if (i32.and (i32.ge_u (local.get $prim) (i32.const 201)) (i32.le_u (local.get $prim) (i32.const 205)))
     (then
@@ -128,15 +132,9 @@
   ;; valueWithArguments: (206, and 82 for old images)
   (if (i32.or (i32.eq (local.get $prim) (i32.const 206)) (i32.eq (local.get $prim) (i32.const 82)))
     (then
-      (local.set $arg (i32.load (global.get $sp)))
       (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
-      (if (i32.ne (call $om_class_of (local.get $arg)) (call $special (i32.const 7))) (then (return (i32.const 0))))
-      (local.set $n (call $om_num_slots (local.get $arg)))
-      (if (i32.ne (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
-      (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
-      (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $arg) (i32.const 8))
-                   (i32.shl (local.get $n) (i32.const 2)))
-      (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $n (call $spread_arguments (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1))))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
       (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $n) (i32.const 0)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 2))))
       (return (i32.const 3))))
@@ -181,8 +179,7 @@
           (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
-  (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
-               (i32.eq (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+  (if (call $is_context (local.get $rcvr))
     (then
       (if (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 210)))
         (then
@@ -301,6 +298,8 @@
   (local $m i32)
   (global.set $sp (local.get $sp))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
+  ;; the caller's pc as the interpreter's register (primitives and new frames read it there)
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
   (if (i32.eqz (local.get $m))
     (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))

@@ -11,8 +11,13 @@ those questions from what the image reader discovered (image_classes) instead:
     (the headless image's SmalltalkImage wraps a SystemDictionary);
   * Symbols: the image's own, by name (a new selector gets a fresh, uninterned Symbol).
 
-Printing uses the image's printString when its blocks are closures; a pre-closure image's
-printString needs BlockContexts, so results are printed from Python there.
+Results are printed with the image's own printString. DoIts are compiled in the image's
+block style (closures, or BlockContexts for a pre-closure image: ClassScope.block_contexts).
+
+Unhandled errors: both images route `error:` and `doesNotUnderstand:` through the active
+process's errorHandler when it has one (else they open a Debugger, which needs a display).
+`report_errors()` installs one that halts the run through Catalyst's primitive 9002 with the
+error's text, so `catalyst eval --image` prints `Error: <text>` and the Smalltalk stack.
 
 Named primitives the host implements for images (primitive 117 reaches `Core.on_named_prim`):
 ConsolePlugin's primitiveLog:level: writes its String argument and a newline to stdout.
@@ -66,6 +71,50 @@ class ImageVM(VM):
         self.named_primitives = {("ConsolePlugin", "primitiveLog:level:"): self._prim_log}
         self.output = None                       # None: stdout; else a list collecting lines
         core.on_named_prim = self._named_prim
+
+    # --- errors -----------------------------------------------------------------------------------
+    def report_errors(self) -> None:
+        """Make unhandled errors of the active process halt the run with their text."""
+        obj = self.class_named("Object")
+        self.install_method(obj, "catalystError: aString <primitive: 9002> ^nil")
+        # error: and doesNotUnderstand: reach the handler through the global Processor, which
+        # the headless image's methods bind to nil (its scheduler is special object 3's value)
+        scheduler = self.heap.slot(self.special(3), 1)
+        for assoc in self._bindings_named("Processor"):
+            if self.heap.slot(assoc, 1) == self.nil:
+                self.core.set_u32(assoc + 12, scheduler)
+        self.evaluate("Processor activeProcess errorHandler: [:text :receiver | "
+                      "receiver catalystError: text]")
+
+    def _bindings_named(self, name: str) -> list[int]:
+        """Every two-slot object of the image whose key is the Symbol name (the associations
+        methods hold as literal variables)."""
+        img, oop_of = self.converted.img, self.converted.oop_of
+        sym = self._symbols.get(name)
+        return [oop_of[o.index] for o in img.objects
+                if len(o.slots) == 2 and type(o.slots[0]) is int and o.index in oop_of and
+                oop_of.get(o.slots[0]) == sym] if sym is not None else []
+
+    def install_method(self, cls: int, source: str) -> int:
+        """Compile source in cls and enter it in cls's method dictionary (into a free key slot:
+        the VM's lookup scans every key), without running image code. Answers the method."""
+        from catalyst.frontend.compiler import compile_method
+        spec = compile_method(source, self.class_scope(cls))
+        method = self.method_object(spec, cls)
+        sel = self.symbol(spec.selector)
+        h, nil = self.heap, self.nil
+        md = h.slot(cls, 1)
+        values = h.slot(md, 1)
+        keys = range(h.num_slots(md) - 2)
+        slot = next((k for k in keys if h.slot(md, 2 + k) == sel), None)
+        if slot is None:
+            slot = next((k for k in keys if h.slot(md, 2 + k) == nil), None)
+        if slot is None:
+            raise RuntimeError(f"the method dictionary of {h.class_name(cls)} is full")
+        self.core.set_u32(values + 8 + 4 * slot, method)
+        self.core.set_u32(md + 8 + 4 * (2 + slot), sel)
+        self.core.call("flush_method_cache")
+        return method
 
     # --- named primitives -----------------------------------------------------------------------
     def _named_prim(self, module: int, name: int, sp: int, argc: int) -> int:
@@ -128,7 +177,8 @@ class ImageVM(VM):
     # --- what the compiler needs -----------------------------------------------------------
     def class_scope(self, cls: int) -> ClassScope:
         return ClassScope(self.heap.class_name(cls), self.class_scope_names(cls),
-                          set(self.class_pool_bindings(cls)), lambda n: n[:1].isupper())
+                          set(self.class_pool_bindings(cls)), lambda n: n[:1].isupper(),
+                          block_contexts=not self.closures)
 
     def class_scope_names(self, cls: int) -> list[str]:
         names: list[str] = []
@@ -182,7 +232,42 @@ class ImageVM(VM):
         return h.slot(st, 0)
 
     def smalltalk_assoc(self, name: str) -> int | None:
-        return self._associations(self.globals_dictionary()).get(name)
+        """A global's association; Processor's is special object 3 even where Smalltalk does not
+        hold it (the headless image's)."""
+        assoc = self._associations(self.globals_dictionary()).get(name)
+        if assoc is None and name == "Processor":
+            assoc = self.special(3)
+        return assoc
+
+    def binding(self, name: str, cls: int) -> int:
+        """A class variable's or global's association; a class the image has outside its
+        globals (the headless image's Smalltalk holds few) gets an association of its own, as
+        does Smalltalk itself (special object 8) where no global names it."""
+        a = self.class_pool_bindings(cls).get(name) or self.smalltalk_assoc(name)
+        if a is not None:
+            return a
+        made = self.__dict__.setdefault("_made_bindings", {})
+        if name in made:
+            return made[name]
+        value = None
+        if name == "Smalltalk":
+            value = self.special(8)
+        elif name in self.image_classes.by_name:
+            value = self.converted.oop_of[self.image_classes.by_name[name]]
+        if value is None:
+            return super().binding(name, cls)
+        assoc_class = self.converted.oop_of[self.image_classes.named("Association")]
+        h = self.core.call("handle_new", value)
+        try:
+            key = self.symbol(name)
+            a = self.alloc(assoc_class)
+            self.core.set_u32(a + 8, key)
+            self.core.set_u32(a + 12, value)
+        finally:
+            self.core.call("handle_free", h)
+        self.core.call("handle_new", a)         # kept for good: methods refer to it
+        made[name] = a
+        return a
 
     def class_named(self, name: str) -> int:
         """A class by name: from the globals, else any class the image has (the headless
@@ -214,54 +299,39 @@ class ImageVM(VM):
             names = self._method_names = {
                 oop[m]: f"{self.image_classes.name(c)}>>{sel}"
                 for c, sel, m in self.image_classes.all_methods()}
-        return names.get(method) or f"?>>{self.heap.method_selector(method)}"
+        if method in names:
+            return names[method]
+        cls = self.heap.method_class(method)       # a DoIt: its class binding's value
+        where = self.heap.class_name(cls) if cls and not cls & 3 else "?"
+        return f"{where}>>{self.heap.method_selector(method)}"
+
+    STACK_TOP, STACK_BOTTOM = 40, 10       # frames shown of a deep stack: innermost, outermost
 
     def stack(self) -> list[str]:
-        out, fp, seen = [], self.core.global_value("fp"), 0
-        while fp and seen < 10000:
-            try:
-                name = self.method_name(self.core.u32(fp + 4))
-                rcv_class = self.heap.class_name(self.heap.class_of(self.core.u32(fp + 28)))
-                where, _, sel = name.partition(">>")
-                if rcv_class != where:
-                    name = f"{rcv_class}({where})>>{sel}"
-                block = "[] in " if self.core.u32(fp + 24) & 0x100 else ""
-                out.append(f"{block}{name} (pc {self.core.u32(fp + 8)})")
-            except Exception:
-                out.append(f"<frame at {fp:#x}>")
-            fp, seen = self.core.u32(fp), seen + 1
-        return out
+        """The frames, innermost first; of a deep stack (runaway recursion) the innermost
+        STACK_TOP and the outermost STACK_BOTTOM, with a line saying how many are left out."""
+        fps, fp = [], self.core.global_value("fp")
+        while fp and len(fps) < 10_000_000:
+            fps.append(fp)
+            fp = self.core.u32(fp)
+        if len(fps) > self.STACK_TOP + self.STACK_BOTTOM + 1:
+            left_out = len(fps) - self.STACK_TOP - self.STACK_BOTTOM
+            return ([self.describe_frame(f) for f in fps[:self.STACK_TOP]] +
+                    [f"... {left_out} more frames ..."] +
+                    [self.describe_frame(f) for f in fps[-self.STACK_BOTTOM:]])
+        return [self.describe_frame(f) for f in fps]
 
-    # --- printing ---------------------------------------------------------------------------
-    def print_string(self, oop: int) -> str:
-        if self.closures:
-            return super().print_string(oop)
-        return self.describe(oop)
-
-    def describe(self, oop: int) -> str:
-        """Squeak's printString of simple values, computed from Python."""
-        h = self.heap
-        if oop & 1:
-            return str(untag_int(oop))
-        if oop & 2:
-            return "$" + chr(oop >> 2)
-        for name in ("nil", "true", "false"):
-            if oop == self.core.global_value(name):
-                return name
-        cls = h.class_of(oop)
-        cname = h.class_name(cls)
-        if cls == self.special(9):
-            return repr(h.float_of(oop))
-        if cname == "Symbol":
-            return "#" + h.string_of(oop)
-        if cname == "String":
-            return "'" + h.string_of(oop).replace("'", "''") + "'"
-        if cname in ("LargePositiveInteger", "LargeNegativeInteger"):
-            n = int.from_bytes(h.bytes_of(oop), "little")
-            return str(-n if cname.startswith("LargeNeg") else n)
-        if h.class_of(cls) == h.metaclass:          # oop is a class
-            return h.class_name(oop)
-        return ("an " if cname[:1] in "AEIOU" else "a ") + cname
+    def describe_frame(self, fp: int) -> str:
+        try:
+            name = self.method_name(self.core.u32(fp + 4))
+            rcv_class = self.heap.class_name(self.heap.class_of(self.core.u32(fp + 28)))
+            where, _, sel = name.partition(">>")
+            if rcv_class != where:
+                name = f"{rcv_class}({where})>>{sel}"
+            block = "[] in " if self.core.u32(fp + 24) & 0x900 else ""
+            return f"{block}{name} (pc {self.core.u32(fp + 8)})"
+        except Exception:
+            return f"<frame at {fp:#x}>"
 
 
 def _names(img, ref) -> list[str] | None:
