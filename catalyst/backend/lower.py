@@ -23,6 +23,7 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
+  (import "core" "vm_block_copy" (func $vm_block_copy (param i32 i32 i32) (result i32)))
   (import "core" "jit_table" (table $table 1 funcref))
   (import "core" "nil" (global $nil (mut i32)))
   (import "core" "unwinding" (global $unwinding (mut i32)))
@@ -311,6 +312,14 @@ class Lowerer:
             self.w("(return (i32.const 0))")
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
+        elif op == "block_copy":
+            # a pre-closure block (passes/lift_v3.py): the core makes the BlockContext, which
+            # allocates, so the stack is written back first
+            self.spill(i.attrs.get("live", []), i.attrs["pc"])
+            self.w("(global.set $gfp (local.get $fp))")
+            self.w(f"(local.set ${r} (call $vm_block_copy (local.get $fp) "
+                   f"(i32.const {i.attrs['nargs']}) (i32.const {i.attrs['startpc']})))")
+            self.w(f"(if (i32.eqz (local.get ${r})) (then (return (i32.const 0))))")
         else:
             raise LowerError(f"{self.fn.name}: cannot lower {op}")
 

@@ -27,7 +27,9 @@ needs the VM to rebuild a frame from a context (ABI.md section 7), which it does
 """
 from __future__ import annotations
 
+from catalyst.frontend import bytecodes as B
 from catalyst.frontend.compiler import ClassScope
+from catalyst.frontend.image_model import is_method
 from catalyst.frontend.image_classes import Classes
 from catalyst.frontend.image_convert import Converted
 from catalyst.vm.heap import HeapReader, untag_int
@@ -68,6 +70,7 @@ class ImageVM(VM):
             classes, "Object", lambda v: type(v) is int and img.objects[v].class_ref == dict_cls)
         self._symbols = {img.text(s): converted.oop_of[s] for s in classes.symbols()}
         self.closures = img.header.closures
+        self.bytecode_set = B.V3_PLUS_CLOSURES if self.closures else B.V3
         self.named_primitives = {("ConsolePlugin", "primitiveLog:level:"): self._prim_log}
         self.output = None                       # None: stdout; else a list collecting lines
         core.on_named_prim = self._named_prim
@@ -288,6 +291,11 @@ class ImageVM(VM):
                               self.heap.class_index(self._symbols["doesNotUnderstand:"]))
             self._symbols[name] = sym
         return sym
+
+    def image_methods(self) -> list[int]:
+        """Every CompiledMethod the image held when it was loaded (oops), in file order."""
+        oop_of = self.converted.oop_of
+        return [oop_of[o.index] for o in self.converted.img.objects if is_method(o.fmt)]
 
     # --- describing frames ---------------------------------------------------------------------
     def method_name(self, method: int) -> str:
