@@ -415,15 +415,19 @@
     (then (return (global.get $nil))))
   (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))))
 
-;; (ctx, index, value) store into a context slot, through to its frame when married. Only
-;; stack slots of married contexts can be written (others are owned by the frame).
+;; (ctx, index, value) store into a context slot, through to its frame when married. Storing
+;; into sender, pc, stackp, method, closure or receiver of a married context detaches it from
+;; its frame first (46_process.wat): the context then stands alone with the store, the frame
+;; runs on as it was. 0 when that fails (out of memory; a slot index past the stack).
 (func $ctx_store (param $ctx i32) (param $i i32) (param $v i32) (result i32)
   (local $fp i32)
   (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0)) (i32.lt_u (local.get $i) (i32.const 6)))
+    (then (if (i32.eqz (call $ctx_detach (local.get $ctx) (local.get $fp))) (then (return (i32.const 0))))
+          (local.set $fp (i32.const 0))))
   (if (i32.eqz (local.get $fp))
     (then (i32.store offset=8 (i32.add (local.get $ctx) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
           (return (i32.const 1))))
-  (if (i32.lt_u (local.get $i) (i32.const 6)) (then (return (i32.const 0))))
   (if (i32.ge_s (i32.sub (local.get $i) (i32.const 6)) (call $frame_stackp (local.get $fp)))
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
@@ -528,7 +532,10 @@
     (then (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
           (call $halt (i32.const 4) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))
+  ;; no process switch while the unwind that runs this block is in progress (46_process.wat)
+  (global.set $switchBlocked (i32.add (global.get $switchBlocked) (i32.const 1)))
   (local.set $r (call $interpret))
+  (global.set $switchBlocked (i32.sub (global.get $switchBlocked) (i32.const 1)))
   (global.set $ip (local.get $savedIp))
   (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
   (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))

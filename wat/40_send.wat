@@ -105,8 +105,10 @@
   (global.set $sp (i32.load offset=12 (global.get $fp)))
   (i32.const 0))
 
-;; Continue an unwind that crossed a nested run, from the current frame.
+;; Continue an unwind that crossed a nested run, from the current frame (or the process switch
+;; that waits for the outermost loop: 46_process.wat).
 (func $continue_unwind (result i32)
+  (if (i32.eq (global.get $unwinding) (global.get $UNWIND_SWITCH)) (then (return (call $switch_continue))))
   (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
 
 ;; --- control primitives -------------------------------------------------------------------
@@ -252,6 +254,9 @@
         (then (return (i32.const 0))))
       (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
       (return (i32.const 1))))
+  ;; processes and semaphores (46_process.wat)
+  (local.set $n (call $process_primitive (local.get $prim) (local.get $nargs)))
+  (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
   ;; markers and primitives that always fail into their Smalltalk code
   (if (i32.or (i32.eq (local.get $prim) (i32.const 198)) (i32.eq (local.get $prim) (i32.const 199)))
     (then (return (i32.const 0))))
@@ -268,6 +273,7 @@
   (global.set $jitDepth (i32.const 0))
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
+  (global.set $runProcess (call $scheduled_process))
   (i32.store (global.get $sp) (local.get $rcvr))
   (if (i32.ne (local.get $args) (global.get $nil))
     (then (local.set $n (call $om_num_slots (local.get $args)))
@@ -279,7 +285,7 @@
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $n) (global.get $FLAG_BASE)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
   (drop (call $method_info (local.get $m)))
-  (local.set $r (call $interpret))
+  (local.set $r (call $finish_run (call $interpret)))
   (if (global.get $unwinding)
     (then (global.set $unwinding (i32.const 0)) (call $halt (i32.const 6) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))

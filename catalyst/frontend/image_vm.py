@@ -16,8 +16,9 @@ block style (closures, or BlockContexts for a pre-closure image: ClassScope.bloc
 
 Unhandled errors: both images route `error:` and `doesNotUnderstand:` through the active
 process's errorHandler when it has one (else they open a Debugger, which needs a display).
-`report_errors()` installs one that halts the run through Catalyst's primitive 9002 with the
-error's text, so `catalyst eval --image` prints `Error: <text>` and the Smalltalk stack.
+`report_errors()` makes every process answer one that halts the run through Catalyst's
+primitive 9002 with the error's text, so `catalyst eval --image` prints `Error: <text>` and the
+Smalltalk stack.
 
 Named primitives the host implements for images (primitive 117 reaches `Core.on_named_prim`):
 ConsolePlugin's primitiveLog:level: writes its String argument and a newline to stdout.
@@ -77,17 +78,16 @@ class ImageVM(VM):
 
     # --- errors -----------------------------------------------------------------------------------
     def report_errors(self) -> None:
-        """Make unhandled errors of the active process halt the run with their text."""
-        obj = self.class_named("Object")
-        self.install_method(obj, "catalystError: aString <primitive: 9002> ^nil")
+        """Make unhandled errors of every process halt the run with their text."""
+        self.install_method(self.class_named("Object"), "catalystError: aString <primitive: 9002> ^nil")
+        self.install_method(self.class_named("Process"), "errorHandler ^errorHandler ifNil: "
+                            "[[:text :receiver | receiver catalystError: text]]")
         # error: and doesNotUnderstand: reach the handler through the global Processor, which
         # the headless image's methods bind to nil (its scheduler is special object 3's value)
         scheduler = self.heap.slot(self.special(3), 1)
         for assoc in self._bindings_named("Processor"):
             if self.heap.slot(assoc, 1) == self.nil:
                 self.core.set_u32(assoc + 12, scheduler)
-        self.evaluate("Processor activeProcess errorHandler: [:text :receiver | "
-                      "receiver catalystError: text]")
 
     def _bindings_named(self, name: str) -> list[int]:
         """Every two-slot object of the image whose key is the Symbol name (the associations

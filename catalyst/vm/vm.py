@@ -23,7 +23,10 @@ from catalyst.vm.heap import HeapReader, tag_char, tag_int, untag_int
 
 HALT_REASONS = {1: "unhandled error", 2: "quit", 3: "out of memory", 4: "stack overflow",
                 5: "message not understood by the VM (no doesNotUnderstand:) or bad method",
-                6: "non-local return to a dead context"}
+                6: "non-local return to a dead context",
+                7: "another process than the run's own returned from its bottom context",
+                8: "every process is waiting (on a semaphore or suspended) and no timer is pending",
+                9: "the process to run has no context that can run"}
 
 
 class SmalltalkError(Exception):
