@@ -550,13 +550,26 @@
   (if (call $rebuild (local.get $ctx)) (then (return (i32.const 0))))
   (i32.store offset=12 (local.get $p) (global.get $nil))
   (global.set $runProcess (local.get $p))
-  (call $finish_run (call $interpret)))
+  (call $run_outermost))
 
-;; (result of the outermost loop) -> the run's result, or 0 after halting when another
-;; process than the run's own ended it by returning from its bottom context (code 7)
-(func $finish_run (param $r i32) (result i32)
-  (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (local.get $r))))
-  (if (i32.and (i32.ne (global.get $runProcess) (i32.const 0))
-               (i32.ne (global.get $runProcess) (call $scheduled_process)))
-    (then (call $halt (i32.const 7) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
-  (local.get $r))
+;; -> Run the outermost interpreter loop of a run (vm_run, vm_resume_process) to the run's
+;; result: when the bottom context of another process than the run's own returns, that
+;; process is finished (its frames are gone) and the next runnable one goes on. 0 when the run
+;; halted (code 8: the run's process waits and no other can run).
+(func $run_outermost (result i32)
+  (local $r i32) (local $p i32)
+  (loop $more
+    (local.set $r (call $interpret))
+    (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (local.get $r))))
+    (if (i32.or (i32.eqz (global.get $runProcess))
+                (i32.eq (global.get $runProcess) (call $scheduled_process)))
+      (then (return (local.get $r))))
+    (local.set $p (call $next_process))
+    (if (i32.eqz (local.get $p)) (then (call $halt (i32.const 8) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
+    (i32.store offset=12 (call $scheduler) (local.get $p))
+    (local.set $r (i32.load offset=12 (local.get $p)))
+    (i32.store offset=12 (local.get $p) (global.get $nil))
+    (i32.store offset=20 (local.get $p) (global.get $nil))
+    (if (call $rebuild (local.get $r)) (then (return (i32.const 0))))
+    (br $more))
+  (unreachable))

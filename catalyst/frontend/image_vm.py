@@ -22,19 +22,52 @@ Smalltalk stack.
 
 Named primitives the host implements for images (primitive 117 reaches `Core.on_named_prim`):
 ConsolePlugin's primitiveLog:level: writes its String argument and a newline to stdout.
-`resume()` runs the image's active process when it is suspended at the start of a method with
-no sender (how the headless image is saved); resuming a context in the middle of a method
-needs the VM to rebuild a frame from a context (ABI.md section 7), which it does not offer yet.
+`resume()` runs the image's active process from its suspended context, as a VM does when it
+starts an image (`catalyst run --image PATH --resume [--timeout S]`).
 """
 from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
 
 from catalyst.frontend import bytecodes as B
 from catalyst.frontend.compiler import ClassScope
 from catalyst.frontend.image_model import is_method
 from catalyst.frontend.image_classes import Classes
 from catalyst.frontend.image_convert import Converted
-from catalyst.vm.heap import HeapReader, untag_int
+from catalyst.vm.core import VMTrap, engine
+from catalyst.vm.heap import HeapReader
 from catalyst.vm.vm import VM
+
+
+class RunTimeout(Exception):
+    """A run stopped by its time limit; `stack` is the Smalltalk stack it was stopped in."""
+
+    def __init__(self, seconds: float, stack: list[str]):
+        self.seconds, self.stack = seconds, stack
+        super().__init__(f"still running after {seconds:g} s")
+
+
+@contextmanager
+def time_limit(core, seconds: float | None):
+    """Interrupt what runs in core's store after seconds (wasmtime's epoch interruption: a
+    timer thread advances the engine's epoch past the store's deadline, and the running code
+    traps at its next check); the trap becomes RunTimeout."""
+    if not seconds:
+        yield
+        return
+    timer = threading.Timer(seconds, engine().increment_epoch)
+    core.store.set_epoch_deadline(1)
+    timer.start()
+    try:
+        yield
+    except VMTrap as e:
+        if e.interrupted:
+            raise RunTimeout(seconds, getattr(e, "stack", [])) from None
+        raise
+    finally:
+        timer.cancel()
+        core.store.set_epoch_deadline(1 << 62)
 
 
 class ImageHeapReader(HeapReader):
@@ -117,6 +150,8 @@ class ImageVM(VM):
         self.core.set_u32(values + 8 + 4 * slot, method)
         self.core.set_u32(md + 8 + 4 * (2 + slot), sel)
         self.core.call("flush_method_cache")
+        self.method_name(method)                      # fills the name table first
+        self._method_names[method] = f"{h.class_name(cls)}>>{spec.selector}"
         return method
 
     # --- named primitives -----------------------------------------------------------------------
@@ -149,25 +184,27 @@ class ImageVM(VM):
         return receiver
 
     # --- the image's own process ----------------------------------------------------------------
-    def resume(self) -> int:
-        """Run the active process's suspended context to its end; answer the result oop."""
-        h, nil = self.heap, self.nil
-        scheduler = h.slot(self.special(3), 1)
-        process = h.slot(scheduler, 1)
-        ctx = h.slot(process, 1)
-        if ctx == nil or ctx & 3:
-            raise RuntimeError("the image's active process has no suspended context")
-        method, pc, stackp = h.slot(ctx, 3), h.slot(ctx, 1), h.slot(ctx, 2)
-        header = untag_int(h.slot(method, 0))
-        initial_pc = 4 * (1 + (header & 0x7FFF)) + 1 + (3 if (header >> 16) & 1 else 0)
-        num_temps = (header >> 18) & 0x3F
-        if h.slot(ctx, 0) != nil or untag_int(pc) != initial_pc or untag_int(stackp) != num_temps \
-                or (header >> 24) & 0xF:
-            raise NotImplementedError(
-                "resuming a context in the middle of a method needs the VM to rebuild a frame "
-                "from a context (ABI.md section 7)")
-        h.core.set_u32(process + 8 + 4, nil)     # the process runs now: no suspended context
-        return self.run_method(h.slot(ctx, 5), method)
+    def resume(self, timeout: float | None = None) -> int:
+        """Run the image's active process from its suspended context: the core makes frames
+        for its whole context chain (wat/46_process.wat) and runs until the bottom context
+        returns (answers its result oop), the image quits (SystemExit), an error halts it
+        (SmalltalkError), or `timeout` seconds pass (RunTimeout)."""
+        with time_limit(self.core, timeout):
+            return self.run_entry("vm_resume_process")
+
+    def run_method(self, receiver: int, method: int) -> int:
+        """As VM.run_method; the active process's suspended context (the saved image's) is
+        put back afterwards, so that a DoIt that switched processes leaves it for resume()."""
+        h = self.heap
+        process = h.slot(h.slot(self.special(3), 1), 1)
+        saved = h.slot(process, 1)
+        keep = self.core.call("handle_new", saved)
+        try:
+            return super().run_method(receiver, method)
+        finally:
+            if h.slot(h.slot(self.special(3), 1), 1) == process:
+                self.core.set_u32(process + 12, saved)
+            self.core.call("handle_free", keep)
 
     @staticmethod
     def _find_slot(classes: Classes, cname: str, test) -> int | None:
