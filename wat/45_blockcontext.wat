@@ -160,3 +160,18 @@
   (i32.store offset=12 (local.get $b) (global.get $nil))
   (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
   (i32.const 3))
+
+;; (frame of a translated callee that answered 0) A block's `^` may target a translated home
+;; (a pre-closure method with a block is translated; its block runs in the interpreter): the
+;; unwind then stops at frames above it, every translated function answers 0, and the home's
+;; own function answers 0 too. Whoever called that function finishes the unwind here: when the
+;; pending unwind targets this frame, return its value from the frame (its caller gets it as
+;; the call's result) and answer the value; else 0 (the unwind goes on below).
+(func $vm_callee_unwound (export "vm_callee_unwound") (param $frame i32) (result i32)
+  (if (i32.eqz (i32.and (i32.eq (global.get $unwinding) (i32.const 1))
+                        (i32.eq (global.get $unwindTarget) (local.get $frame))))
+    (then (return (i32.const 0))))
+  (global.set $unwinding (i32.const 0))
+  (global.set $fp (local.get $frame))
+  (drop (call $return_from_frame (i32.load (global.get $vmRoots))))
+  (i32.load (global.get $vmRoots)))
