@@ -6,7 +6,7 @@
 ;; and writes them back before calling anything that may look at them (sends, allocation,
 ;; primitives). FRAME_IP of a frame that is not running holds its pc (Squeak convention).
 
-(global $ip (mut i32) (i32.const 0))
+(global $ip (export "ip") (mut i32) (i32.const 0))   ;; exported for describing the top frame
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
 (global $statTranslated (export "stat_translated_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))

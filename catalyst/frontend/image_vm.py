@@ -132,8 +132,10 @@ class ImageVM(VM):
                 oop_of.get(o.slots[0]) == sym] if sym is not None else []
 
     def install_method(self, cls: int, source: str) -> int:
-        """Compile source in cls and enter it in cls's method dictionary (into a free key slot:
-        the VM's lookup scans every key), without running image code. Answers the method."""
+        """Compile source in cls and enter it in cls's method dictionary without running image
+        code: at the selector's key, else at the first free key probing from its identity hash
+        (where Squeak's MethodDictionary looks; the VM's lookup scans every key). Answers the
+        method."""
         from catalyst.frontend.compiler import compile_method
         spec = compile_method(source, self.class_scope(cls))
         method = self.method_object(spec, cls)
@@ -141,12 +143,14 @@ class ImageVM(VM):
         h, nil = self.heap, self.nil
         md = h.slot(cls, 1)
         values = h.slot(md, 1)
-        keys = range(h.num_slots(md) - 2)
-        slot = next((k for k in keys if h.slot(md, 2 + k) == sel), None)
+        n = h.num_slots(md) - 2
+        probe = [(self.core.call("identity_hash", sel) + k) % n for k in range(n)]
+        slot = next((k for k in probe if h.slot(md, 2 + k) == sel), None)
         if slot is None:
-            slot = next((k for k in keys if h.slot(md, 2 + k) == nil), None)
-        if slot is None:
-            raise RuntimeError(f"the method dictionary of {h.class_name(cls)} is full")
+            slot = next((k for k in probe if h.slot(md, 2 + k) == nil), None)
+            if slot is None:
+                raise RuntimeError(f"the method dictionary of {h.class_name(cls)} is full")
+            self.core.set_u32(md + 8, h.slot(md, 0) + 2)          # tally + 1 (tagged)
         self.core.set_u32(values + 8 + 4 * slot, method)
         self.core.set_u32(md + 8 + 4 * (2 + slot), sel)
         self.core.call("flush_method_cache")
@@ -368,13 +372,18 @@ class ImageVM(VM):
 
     def describe_frame(self, fp: int) -> str:
         try:
-            name = self.method_name(self.core.u32(fp + 4))
+            method = self.core.u32(fp + 4)
+            name = self.method_name(method)
+            pc = self.core.u32(fp + 8)
+            running = self.core.global_value("ip") - method - 7
+            if fp == self.core.global_value("fp") and 0 < running <= 4 * self.heap.num_slots(method):
+                pc = running                             # the interpreter's frame: pc in $ip
             rcv_class = self.heap.class_name(self.heap.class_of(self.core.u32(fp + 28)))
             where, _, sel = name.partition(">>")
             if rcv_class != where:
                 name = f"{rcv_class}({where})>>{sel}"
             block = "[] in " if self.core.u32(fp + 24) & 0x900 else ""
-            return f"{block}{name} (pc {self.core.u32(fp + 8)})"
+            return f"{block}{name} (pc {pc})"
         except Exception:
             return f"<frame at {fp:#x}>"
 

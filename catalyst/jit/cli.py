@@ -39,10 +39,10 @@ def _vm(args):
         from catalyst.frontend.image_load import open_image
         try:
             vm = open_image(args.image, jit="on", threshold=10 ** 9, report_errors=False)
-        except OSError as e:
-            raise SystemExit(f"catalyst compile: --image {args.image}: {e.strerror or e}")
-        except ImageFormatError as e:
-            raise SystemExit(f"catalyst compile: --image {args.image}: not a usable image: {e}")
+        except (OSError, ImageFormatError) as e:
+            why = (e.strerror or str(e)) if isinstance(e, OSError) else f"not a usable image: {e}"
+            print(f"catalyst compile: --image {args.image}: {why}", file=sys.stderr)
+            raise SystemExit(2) from None
         for path in args.source:
             vm.file_in(path)
         return vm
