@@ -76,3 +76,11 @@ def test_switches_keep_the_saved_active_process():
     with pytest.raises(SmalltalkError) as e:
         vm.resume()
     assert any("snapshot:andQuit:" in frame for frame in e.value.stack)
+
+
+def test_error_in_another_process_leaves_the_vm_usable():
+    vm = open_vm("mini.image")
+    before = vm.eval("Processor activeProcess printString")
+    assert evaluate(vm, "[nil foo] fork. Processor yield. 3") == "ERR Message not understood: foo"
+    assert vm.eval("Processor activeProcess printString") == before
+    assert evaluate(vm, "| s | s := Semaphore new. [s signal] fork. s wait. 5") == "5"

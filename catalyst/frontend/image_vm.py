@@ -197,18 +197,40 @@ class ImageVM(VM):
             return self.run_entry("vm_resume_process")
 
     def run_method(self, receiver: int, method: int) -> int:
-        """As VM.run_method; the active process's suspended context (the saved image's) is
-        put back afterwards, so that a DoIt that switched processes leaves it for resume()."""
+        """As VM.run_method, run as the image's active process, which is the active one again
+        afterwards with its saved suspended context (the image's own, for resume()), even
+        when the run ended in another process (an error there halts the whole run)."""
         h = self.heap
-        process = h.slot(h.slot(self.special(3), 1), 1)
+        scheduler = h.slot(self.special(3), 1)
+        process = h.slot(scheduler, 1)
         saved = h.slot(process, 1)
-        keep = self.core.call("handle_new", saved)
+        keep = [self.core.call("handle_new", o) for o in (process, saved)]
         try:
             return super().run_method(receiver, method)
         finally:
-            if h.slot(h.slot(self.special(3), 1), 1) == process:
-                self.core.set_u32(process + 12, saved)
-            self.core.call("handle_free", keep)
+            if h.slot(scheduler, 1) != process:
+                self._unlink(process)
+                self.core.set_u32(scheduler + 12, process)
+            self.core.set_u32(process + 12, saved)
+            for k in keep:
+                self.core.call("handle_free", k)
+
+    def _unlink(self, process: int) -> None:
+        """Take a process off the list it waits or runs in (Process slot 3, myList)."""
+        h, nil = self.heap, self.nil
+        lst = h.slot(process, 3)
+        if lst == nil or lst & 3:
+            return
+        prev, cur = nil, h.slot(lst, 0)
+        while cur != nil and cur != process:
+            prev, cur = cur, h.slot(cur, 0)
+        if cur == process:
+            nxt = h.slot(process, 0)
+            self.core.set_u32((lst if prev == nil else prev) + 8, nxt)
+            if h.slot(lst, 1) == process:
+                self.core.set_u32(lst + 12, prev)
+        self.core.set_u32(process + 8, nil)
+        self.core.set_u32(process + 20, nil)
 
     @staticmethod
     def _find_slot(classes: Classes, cname: str, test) -> int | None:
