@@ -85,24 +85,23 @@
   (local.set $frame (i32.add (global.get $sp) (i32.const 4)))
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
-  (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $count_translated)
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (local.get $index)))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   ;; the translated activation is over: the frame (if still there) is the interpreter's now
   (i32.store offset=24 (local.get $frame)
-             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
-  (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
+             (i32.and (i32.load offset=24 (local.get $frame))
+                      (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
+  ;; translated code does not keep $fp (ABI.md section 8): after a normal return it is $frame
+  (if (local.get $r) (then (global.set $fp (local.get $frame))
+                           (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
-  ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP.
-  ;; A translation whose guards keep failing is uninstalled (the host records it).
-  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-  (if (global.get $depthDeopt)
-    (then (global.set $depthDeopt (i32.const 0)))
-    (else (call $note_bailout (local.get $m))))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
-  (global.set $sp (i32.load offset=12 (global.get $fp)))
+  ;; deoptimized: the frames from $frame up to $fp are in interpreter layout; continue the top
+  ;; one from its FRAME_IP. A translation whose guards keep failing is uninstalled (the host
+  ;; records it).
+  (call $prepare_resume (local.get $frame) (i32.const 0))
   (i32.const 0))
 
 ;; Continue an unwind that crossed a nested run, from the current frame (or the process switch
@@ -179,6 +178,8 @@
               (i32.or (i32.eq (local.get $prim) (i32.const 116)) (i32.eq (local.get $prim) (i32.const 119))))
     (then (call $interp_gc_flush)
           (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+          ;; 119 is Symbol>>flushCache: only sends of that selector are affected
+          (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
   (if (call $is_context (local.get $rcvr))
@@ -262,6 +263,8 @@
   ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt
   (if (i32.eq (local.get $prim) (i32.const 9002))
     (then (i32.store offset=12 (global.get $vmRoots) (i32.load (global.get $sp)))
+          ;; the halted frame shows the pc after this send, as every other frame of the stack
+          (i32.store offset=8 (global.get $fp) (call $pc_of (i32.load offset=4 (global.get $fp)) (global.get $ip)))
           (global.set $haltCode (i32.const 1))
           (return (i32.const 2))))
   ;; 113 quit
@@ -294,7 +297,7 @@
   (local $n i32) (local $r i32)
   (global.set $haltCode (i32.const 0))
   (global.set $unwinding (i32.const 0))
-  (global.set $jitDepth (i32.const 0))
+  (i32.store (global.get $jitCells) (i32.const 0))
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
   (global.set $runProcess (call $scheduled_process))
@@ -315,21 +318,23 @@
           (return (i32.const 0))))
   (local.get $r))
 
-;; (sp, selector, numArgs) -> result of a full send (for translated code). The receiver and
-;; arguments end at sp in the current frame ($fp). Runs the callee to completion (a nested
+;; (fp, sp, selector, numArgs) -> result of a full send (for translated code). The receiver and
+;; arguments end at sp in the frame fp (which becomes the current frame). Runs the callee to completion (a nested
 ;; interpreter loop when it is interpreted). 0 when the run halted or an unwind is passing.
-(func $vm_send (export "vm_send") (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
-  (call $vm_send_super (local.get $sp) (local.get $sel) (local.get $nargs)
+(func $vm_send (export "vm_send") (param $fp i32) (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
+  (call $vm_send_super (local.get $fp) (local.get $sp) (local.get $sel) (local.get $nargs)
         (call $om_class_of (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))))
 
-;; (sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
+;; (fp, sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
 ;; (the superclass of the sender's method class for super sends).
-(func $vm_send_super (export "vm_send_super") (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
+(func $vm_send_super (export "vm_send_super") (param $fp i32) (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
   (local $m i32)
+  (global.set $fp (local.get $fp))
   (global.set $sp (local.get $sp))
+  ;; the interpreter's ip for the frame, from the FRAME_IP translated code wrote: activating the
+  ;; callee stores the caller's pc from it
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $fp)) (i32.load offset=8 (local.get $fp))))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
-  ;; the caller's pc as the interpreter's register (primitives and new frames read it there)
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
   (if (i32.eqz (local.get $m))
     (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
@@ -358,9 +363,9 @@
           ;; as a base frame; if it completed at once (a primitive), its result is on the stack
           (if (i32.eq (global.get $fp) (local.get $caller)) (then (return (i32.load (global.get $sp)))))
           (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
-          (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+          (call $jit_depth_add (i32.const 1))
           (local.set $r (call $interpret))
-          (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+          (call $jit_depth_add (i32.const -1))
           (global.set $ip (local.get $savedIp))
           (return (local.get $r))))))
   (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
@@ -368,34 +373,33 @@
       (local.set $dest (i32.add (global.get $sp) (i32.const 4)))   ;; the new frame
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
-      (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
-      (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+      (call $count_translated)
+      (call $jit_depth_add (i32.const 1))
       (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (i32.load offset=8 (local.get $rec))))
-      (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+      (call $jit_depth_add (i32.const -1))
       (i32.store offset=24 (local.get $dest)
-                 (i32.and (i32.load offset=24 (local.get $dest)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+                 (i32.and (i32.load offset=24 (local.get $dest))
+                          (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
       (if (i32.and (i32.eqz (local.get $r)) (global.get $unwinding))
         (then (local.set $r (call $vm_callee_unwound (local.get $dest)))
               (if (local.get $r)
                 (then (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
                       (return (local.get $r))))))
       (if (local.get $r)
-        (then (drop (call $return_from_frame (local.get $r)))
+        (then (global.set $fp (local.get $dest))
+              (drop (call $return_from_frame (local.get $r)))
               (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
               (return (local.get $r))))
       (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
       ;; deoptimized callee: finish it in the interpreter as a base frame
-      (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-      (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
-      (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
-      (global.set $sp (i32.load offset=12 (global.get $fp))))
+      (call $prepare_resume (local.get $dest) (i32.const 1)))
     (else
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_BASE)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
       (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   (global.set $ip (local.get $savedIp))
   (local.get $r))
 
@@ -404,24 +408,33 @@
   (i32.load offset=12 (global.get $vmRoots)))
 
 ;; (frame) Finish a frame that translated code built and whose translation answered 0 without an
-;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame from its
-;; FRAME_IP/FRAME_SP and answer its result (0 when the run halted or an unwind passes).
-(func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
-  (local $savedIp i32) (local $r i32)
-  (local.set $savedIp (global.get $ip))
+;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame, from the top
+;; frame the translation left in $fp, and answer its result (0 when the run halted or an unwind
+;; passes).
+;; (frame) A translation that ran frame answered 0 after writing its frames back: frame, and
+;; above it the frames of methods it had inlined, the topmost of which it made $fp (ABI.md
+;; section 8). Count the bailout, make frame the interpreter's (a base frame if asked: its return
+;; ends the interpreter run that finishes it) and set the interpreter registers to continue the
+;; top frame.
+(func $prepare_resume (param $frame i32) (param $base i32)
   (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
   (if (global.get $depthDeopt)
     (then (global.set $depthDeopt (i32.const 0)))
     (else (call $note_bailout (i32.load offset=4 (local.get $frame)))))
-  (global.set $fp (local.get $frame))
   (i32.store offset=24 (local.get $frame)
-             (i32.or (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1)))
-                     (global.get $FLAG_BASE)))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $frame)) (i32.load offset=8 (local.get $frame))))
-  (global.set $sp (i32.load offset=12 (local.get $frame)))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+             (i32.or (i32.and (i32.load offset=24 (local.get $frame))
+                              (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1)))
+                     (select (global.get $FLAG_BASE) (i32.const 0) (local.get $base))))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+  (global.set $sp (i32.load offset=12 (global.get $fp))))
+
+(func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
+  (local $savedIp i32) (local $r i32)
+  (local.set $savedIp (global.get $ip))
+  (call $prepare_resume (local.get $frame) (i32.const 1))
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   (global.set $ip (local.get $savedIp))
   (local.get $r))
 

@@ -16,8 +16,8 @@
 ;; A block return (125) goes to the frame's caller; `^` (120-124) returns from the home to its
 ;; sender ($home_frame), or sends #cannotReturn: when the home is not a live frame.
 
-;; FRAME_FLAGS bit 11: the frame runs a BlockContext (30_interp.wat has the other bits)
-(global $FLAG_BCTX i32 (i32.const 0x800))
+;; FRAME_FLAGS bit 12: the frame runs a BlockContext (30_interp.wat has the other bits)
+(global $FLAG_BCTX i32 (i32.const 0x1000))
 
 ;; (frame) -> the address temporaries of the frame are addressed from (slot i at +32+4i).
 (func $temp_base (param $fp i32) (result i32)
@@ -110,9 +110,12 @@
   (local.get $b))
 
 ;; (frame, numArgs, startpc) -> a BlockContext for translated code (the lifted blockCopy:
-;; pattern): the frame's context is its home. 0 when out of memory (the run halts).
+;; pattern): the frame's context is its home. The frame (written back) becomes the current one,
+;; as for vm_send: its stack is what the collector scans. 0 when out of memory (the run halts).
 (func $vm_block_copy (export "vm_block_copy") (param $fp i32) (param $nargs i32) (param $startpc i32) (result i32)
   (local $home i32) (local $b i32)
+  (global.set $fp (local.get $fp))
+  (global.set $sp (i32.load offset=12 (local.get $fp)))
   (local.set $home (call $ctx_of_frame (local.get $fp)))
   (if (i32.eqz (local.get $home)) (then (call $halt (i32.const 3) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
   (local.set $b (call $bctx_new (local.get $home) (local.get $startpc)
@@ -163,15 +166,15 @@
 
 ;; (frame of a translated callee that answered 0) A block's `^` may target a translated home
 ;; (a pre-closure method with a block is translated; its block runs in the interpreter): the
-;; unwind then stops at frames above it, every translated function answers 0, and the home's
-;; own function answers 0 too. Whoever called that function finishes the unwind here: when the
-;; pending unwind targets this frame, return its value from the frame (its caller gets it as
-;; the call's result) and answer the value; else 0 (the unwind goes on below).
+;; unwind then stops at the translated frames above it, each of whose functions answers 0, and
+;; so does the home's own. Whoever called that function finishes the unwind here: when the
+;; pending unwind targets this frame, the frames still above it are discarded (ensure: blocks
+;; run) and the value is returned from it, which is the call's result; else 0 (the unwind goes
+;; on below, or the run halted).
 (func $vm_callee_unwound (export "vm_callee_unwound") (param $frame i32) (result i32)
   (if (i32.eqz (i32.and (i32.eq (global.get $unwinding) (i32.const 1))
                         (i32.eq (global.get $unwindTarget) (local.get $frame))))
     (then (return (i32.const 0))))
-  (global.set $unwinding (i32.const 0))
-  (global.set $fp (local.get $frame))
-  (drop (call $return_from_frame (i32.load (global.get $vmRoots))))
+  (drop (call $unwind_and_return (local.get $frame) (i32.load (global.get $vmRoots))))
+  (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
   (i32.load (global.get $vmRoots)))

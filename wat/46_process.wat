@@ -16,7 +16,7 @@
 ;; them back (the callee's return stores its result where the receiver was).
 ;;
 ;; A switch must not leave WASM activations that run Smalltalk (translated functions, nested
-;; interpreter loops) pointing at frames that are gone. When one is asked for with $jitDepth > 0
+;; interpreter loops) pointing at frames that are gone. When one is asked for with the depth > 0
 ;; the scheduler's lists are updated at once, the switch is recorded ($switchTop, the process in
 ;; $vmRoots slot 16) and $unwinding is set to 2: every such activation answers 0 as for an
 ;; unwind, leaving its frame in interpreter layout, and the outermost loop performs the switch
@@ -177,6 +177,10 @@
 
 ;; --- switching --------------------------------------------------------------------------------
 
+;; -> the number of WASM activations running Smalltalk above the outermost loop (30_interp.wat)
+(func $jit_depth (result i32)
+  (i32.load (global.get $jitCells)))
+
 ;; (process, result code when no switch is needed) Switch to the process (0: none), from a
 ;; primitive whose result is already on the stack: 3 when its frames are current (switched at
 ;; once), 2 when the switch waits for the WASM activations above the outermost loop to return.
@@ -186,7 +190,7 @@
   (global.set $switchTop (global.get $fp))
   (i32.store offset=8 (global.get $fp) (call $frame_pc (global.get $fp)))
   (i32.store offset=12 (global.get $fp) (global.get $sp))
-  (if (global.get $jitDepth)
+  (if (call $jit_depth)
     (then (global.set $unwinding (global.get $UNWIND_SWITCH)) (return (i32.const 2))))
   (if (call $switch_now) (then (return (i32.const 2))))
   (i32.const 3))
@@ -194,7 +198,7 @@
 ;; Called by $continue_unwind while $unwinding is 2: 1 when the loop must go on leaving, 0 when
 ;; the switch was made here (the frames of the new process are current).
 (func $switch_continue (result i32)
-  (if (global.get $jitDepth) (then (return (i32.const 1))))
+  (if (call $jit_depth) (then (return (i32.const 1))))
   (call $switch_now))
 
 ;; Perform the recorded switch: 0 done, 1 the run halted.
@@ -540,7 +544,7 @@
   (local $p i32) (local $ctx i32)
   (global.set $haltCode (i32.const 0))
   (global.set $unwinding (i32.const 0))
-  (global.set $jitDepth (i32.const 0))
+  (i32.store (global.get $jitCells) (i32.const 0))   ;; native depth (30_interp.wat)
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
   (local.set $p (call $scheduled_process))

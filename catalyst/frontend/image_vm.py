@@ -404,7 +404,7 @@ class ImageVM(VM):
             where, _, sel = name.partition(">>")
             if rcv_class != where:
                 name = f"{rcv_class}({where})>>{sel}"
-            block = "[] in " if self.core.u32(fp + 24) & 0x900 else ""
+            block = "[] in " if self.core.u32(fp + 24) & 0x1100 else ""
             return f"{block}{name} (pc {pc})"
         except Exception:
             return f"<frame at {fp:#x}>"
