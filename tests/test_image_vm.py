@@ -48,12 +48,6 @@ def test_image_layout_discovered(mini, headless):
     assert mini.heap.class_name(mini.heap.class_of(mini.class_named("Object"))) == "Object class"
 
 
-def test_cli_eval_with_image():
-    r = subprocess.run([sys.executable, "-m", "catalyst.cli", "eval", "--jit", "off", "--image",
-                        str(_image("mini.image")), "20 benchFib"], capture_output=True, text=True)
-    assert (r.returncode, r.stdout.strip()) == (0, "21891"), r.stderr
-
-
 def test_resume_headless_process(headless):
     """The headless image's active process logs through ConsolePlugin's primitiveLog:level:
     and quits."""
@@ -64,13 +58,6 @@ def test_resume_headless_process(headless):
         vm.resume()
     assert e.value.code == 0
     assert vm.output == ["Smalltalk image fired up!", "Fixing the world", "3 + 4 = 7"]
-
-
-def test_cli_image_run():
-    r = subprocess.run([sys.executable, "-m", "catalyst.cli", "image", "run",
-                        str(_image("headless.image"))], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["Smalltalk image fired up!", "Fixing the world", "3 + 4 = 7"]
 
 
 def test_classes_outside_the_globals(headless):
