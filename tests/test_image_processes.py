@@ -62,6 +62,17 @@ def test_mini_processes(mini, source, expected):
     assert evaluate(mini, source) == expected
 
 
+def test_collections_while_switching(mini):
+    """Collections while processes switch: every frame and context stays reachable."""
+    before = mini.stats()["gc_count"]
+    assert evaluate(mini, "| a b r | a := Semaphore new. b := Semaphore new. "
+                          "r := OrderedCollection new. [1 to: 300 do: [:i | a wait. "
+                          "String new: 200000. r add: i printString. b signal]] fork. "
+                          "1 to: 300 do: [:i | a signal. Array new: 50000. b wait]. "
+                          "r inject: 0 into: [:s :x | s + x asNumber]") == "45150"
+    assert mini.stats()["gc_count"] > before
+
+
 @pytest.mark.parametrize("source, expected", HEADLESS)
 def test_headless_processes(headless, source, expected):
     assert evaluate(headless, source) == expected

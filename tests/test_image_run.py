@@ -60,7 +60,6 @@ def test_tiny_benchmarks_translated():
     assert stats["translated_activations"] > 1_000_000 and stats["translation_failures"] == 0
 
 
-@pytest.mark.slow
 def test_tiny_benchmarks_interpreted():
     r = catalyst("eval", "--jit", "off", "--stats", "--image", image_or_skip("mini.image"),
                  "0 tinyBenchmarks")
