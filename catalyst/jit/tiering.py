@@ -67,6 +67,7 @@ class Tiering:
                 self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
                                       "error": str(e), "fallback": "baseline translations"})
         self._specials = None
+        self._resolved: dict = {}
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
         self.core.on_method_hot = self.on_hot
@@ -113,17 +114,28 @@ class Tiering:
         return self._specials
 
     def feedback(self, method: int):
+        """(send-site pc) -> (receiver class indices, megamorphic?) from the site's inline
+        cache record (ABI.md section 9: method, pc, count with 5 = megamorphic, 4 classes)."""
         core = self.core
 
         def site(pc):
-            n = core.call("ic_count", method, pc)
-            return [core.call("ic_class", method, pc, k) for k in range(n)], \
-                bool(core.call("ic_megamorphic", method, pc))
+            rec = core.call("ic_record_address", method, pc)
+            if core.u32(rec) != method or core.u32(rec + 4) != pc:
+                return [], False
+            n = core.u32(rec + 8)
+            return [core.u32(rec + 12 + 4 * k) for k in range(min(n, 4))], n == 5
         return site
 
     def resolve(self, class_index: int, selector: int):
         """(method, numArgs, numTemps, first pc after any callPrimitive) of the method a receiver
-        of that class runs for selector, when it has no primitive; else None."""
+        of that class runs for selector, when it has no primitive; else None. Remembered until
+        method dictionaries change (on_code_changed)."""
+        key = (class_index, selector)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(class_index, selector)
+        return self._resolved[key]
+
+    def _resolve(self, class_index: int, selector: int):
         core = self.core
         cls = core.u32(0x10000 + 4 * class_index)
         if not cls:
@@ -237,6 +249,7 @@ class Tiering:
         target of such a send (a direct call, an inlined method) are uninstalled, so they are
         not entered again, and re-armed, so they are translated anew when they get hot again.
         Activations still running check that they are installed before using such a binding."""
+        self._resolved.clear()
         for method, deps in list(self.dependencies.items()):
             if deps and (selector == 0 or selector in deps) and method in self.translated:
                 self.uninstall(method)
