@@ -9,6 +9,7 @@ core saved (its key is computed from the files on disk), and saving one is disab
 from contextlib import contextmanager
 
 import pytest
+import wasmtime
 
 from catalyst.vm import build
 from catalyst.vm import core as core_module
@@ -28,6 +29,13 @@ def mutant(monkeypatch, file, old, new):
     saved = dict(core_module._MODULES)
     monkeypatch.setattr(build, "wat_sources", lambda: patched)
     monkeypatch.setattr(VM, "_save_snapshot", lambda self: None)   # (if a restore ever failed)
+    # a mutant that does not validate must fail here: binaryen would end the process on it
+    wasm = wasmtime.wat2wasm(build.module_text()[0])
+    try:
+        wasmtime.Module.validate(core_module.engine(), wasm)
+    except wasmtime.WasmtimeError as e:
+        monkeypatch.undo()
+        raise AssertionError(f"the mutant core does not validate (update the mutant): {e}") from None
     core_module._MODULES.clear()
     try:
         yield
@@ -74,7 +82,7 @@ MUTANTS = {
         "32_loop.wat",
         "(i32.store (local.get $sp) (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp))\n"
         "                                                                    (i32.shl (local.get $t) (i32.const 2)))))",
-        "(i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $t)))",
+        "(i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $fp) (local.get $t)))",
         lambda: failing_cases(cases(PUSH_CASES, "dext push_rcvr_var 69"))),
     "short conditional jumps go one byte too far": (
         "32_loop.wat",

@@ -70,10 +70,11 @@ PRIMITIVES: dict[int, str] = {
     9011: "Catalyst: CompiledMethod primitive",
 }
 
-# Numbers that other areas implement and test (the images helper: processes, semaphores and
-# pre-closure BlockContexts).
-OWNED_ELSEWHERE = {n: "images: processes and semaphores" for n in (85, 86, 87, 88, 136, 167)}
+# Numbers that another area implements and tests (the images helper: processes, semaphores,
+# pre-closure BlockContexts; tests/test_image_*.py).
+OWNED_ELSEWHERE = {n: "images: processes and semaphores" for n in (85, 86, 87, 88, 136, 167, 230)}
 OWNED_ELSEWHERE.update({n: "images: pre-closure BlockContext" for n in (80, 81, 82)})
+OWNED_ELSEWHERE[76] = "images: MethodContext stackp: (Spur)"
 
 # Issue 2's list of primitives: item -> the numbers that implement it (all must be in
 # PRIMITIVES), or () when it is Smalltalk-level behaviour a test marks with the item's name.
@@ -98,7 +99,7 @@ ISSUE_ITEMS: dict[str, tuple] = {
 # The test modules of the core's areas (the ones `covers` marks are looked for in)
 CORE_TEST_MODULES = ("test_prim_*", "test_om_*", "test_gc_*", "test_bytecodes_*", "test_frames_*",
                      "test_ic_*", "test_interp_*")
-DISPATCHERS = re.compile(r"^\$(prim_dispatch\w*|primitive)$")
+DISPATCHERS = re.compile(r"^\$(prim_dispatch\w*|\w*primitive)$")   # $primitive, $process_primitive...
 
 
 def _functions(text: str):
@@ -110,7 +111,8 @@ def _functions(text: str):
 
 def implemented_primitives() -> set[int]:
     """Every primitive number the core's dispatch functions compare against: `$primitive`
-    (40_send.wat) and every `$prim_dispatch*` function, with their ranges."""
+    (40_send.wat), the `$..._primitive` functions it calls and every `$prim_dispatch*`
+    function, with their ranges."""
     arg = r"\(local\.get \$prim\) \(i32\.const (\d+)\)"
     found: set[int] = set()
     for path in sorted((ROOT / "wat").glob("*.wat")):
@@ -121,9 +123,11 @@ def implemented_primitives() -> set[int]:
             found.update(int(n) for n in re.findall(r"i32\.eq " + arg, body))
             for lo, hi in re.findall(r"i32\.ge_u " + arg + r"\)\s*\(i32\.le_u " + arg, body):
                 found.update(range(int(lo), int(hi) + 1))
-            # an upper bound alone (`prim <= 17`, 0 having been refused before)
-            for hi in re.findall(r"\(if \(i32\.le_u " + arg + r"\)", body):
-                found.update(range(1, int(hi) + 1))
+            # $prim_dispatch's upper bound alone (`prim <= 17`, 0 having been refused before;
+            # elsewhere such a bound only narrows a range checked earlier)
+            if name == "$prim_dispatch":
+                for hi in re.findall(r"\(if \(i32\.le_u " + arg + r"\)", body):
+                    found.update(range(1, int(hi) + 1))
     return found
 
 
