@@ -39,8 +39,13 @@ def _vm(args):
             raise UsageError(f"--image {args.image}: {e.strerror or e}") from None
         except ImageFormatError as e:
             raise UsageError(f"--image {args.image}: not a usable image: {e}") from None
-    return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
-                      llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
+    from catalyst.llm import commandline as llm_options
+    llm = llm_options.apply(args)
+    vm = VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
+                    llm=llm, validate=getattr(args, "validate", 0))
+    if llm:
+        llm_options.warn_if_off(vm, lambda text: print(text, file=sys.stderr))
+    return vm
 
 
 def _positive_int(text: str) -> int:
@@ -60,7 +65,8 @@ def _add_vm_options(p):
     p.add_argument("--threshold", type=_positive_int, default=None,
                    help="activations before a method is hot")
     p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
-    p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)
     p.add_argument("--validate", type=int, default=0, metavar="N",
                    help="check the first N activations of each new translation against the interpreter")
 

@@ -1,211 +1,295 @@
 """The optional LLM-assisted optimization: ask a model for a better translation, trust nothing.
 
-For a translated method the complexity analysis marks as worth it, `LLMOptimizer` builds a
-prompt (a category and plain-English description from simple pattern recognition on the IR, the
-bytecode listing, the IR, the frame ABI contract and the baseline WAT), asks the service, and
-validates the answer: exactly one function with the translated-method signature; the module
-assembles and binaryen validates it; on generated inputs (receivers and arguments of the classes
-the method is for) the candidate agrees with the interpreter; and it runs faster than the
-baseline translation. Only then is it installed; otherwise the baseline stays. Failures are
-retried with the specific error in the prompt, up to a bound. Results are cached on disk.
+`LLMOptimizer(tiering)` is created by the tiering code when `--llm` is on. After a baseline
+translation of a method the `llm` analysis pass marked (`llm_candidate`) is installed, the
+tiering calls `consider`, which records the receiver and arguments of the activation that made
+the method hot. Between top-level evaluations (`process_pending`, called by the VM, never inside
+a running program) the hottest recorded methods, up to `max_methods`, go through `improve`:
 
-Requests run between top-level evaluations (`process_pending`), never inside a running program.
+1. semantic analysis (`semantics.analyse`) and the prompt (`prompt.build_messages`): category,
+   description, bytecode listing, IR, frame ABI contract, baseline WAT;
+2. validation inputs (`inputs.generate`) and their interpreter outcomes (`Checker.reference`);
+   a method without inputs that finish in the interpreter is not asked about;
+3. the request; the answer must hold exactly one function with the right signature and no
+   forbidden instructions (`parse`), assemble and pass binaryen's validation (`assemble`),
+   agree with the interpreter on every input (`Checker.verify`) and be faster than the baseline
+   by `min_speedup` in a side-by-side timing (`Checker.time`, medians);
+4. a rejected answer is retried with the specific reason in the prompt, up to `max_attempts`;
+   an accepted one is installed in place of the baseline. The outcome is cached on disk.
+
+An unreachable or slow service disables the pass for the VM; the baselines stay. The program's
+results never depend on the pass: everything it runs happens in a `Sandbox`.
+`stats` holds llm_attempts (answers asked for), llm_successes (candidates installed),
+llm_validation_failures (answers rejected), llm_retries (requests after a method's first) and
+more, and `results` one record per method.
 """
 from __future__ import annotations
 
-import re
 import time
-from importlib import resources
 
 from catalyst.backend.install import InstallError, assemble
+from catalyst.frontend.disasm import disassemble
 from catalyst.ir.ir import print_function
+from catalyst.jit.tiering import PIPELINE_VERSION
+from catalyst.llm import inputs as gen
 from catalyst.llm.cache import LLMCache
 from catalyst.llm.client import ChatClient, LLMError, LLMUnavailable
 from catalyst.llm.config import LLMConfig
-from catalyst.llm.parse import RejectedAnswer, extract_function
-
-INTEGER_CLASSES = ("SmallInteger", "Integer", "Number", "Magnitude", "Object")
-SAMPLE_INTS = (0, 1, 2, 3, 7, 10, 25, 100)
-
-
-def analyse(fn) -> tuple[str, str]:
-    """(category, description) of a method from its IR."""
-    ops = [i.op for i in fn.instructions()]
-    sends = [i for i in fn.instructions() if i.op == "send"]
-    loops = len(fn.loops())
-    rets = [i for i in fn.instructions() if i.op == "ret"]
-    if len(ops) <= 3 and "load_ivar" in ops:
-        return "accessor", "answers one of the receiver's instance variables"
-    if rets and all(i.op == "ret" for i in rets) and not sends and loops == 0 and ops.count("int_op") == 0:
-        return "constant", "answers a constant or the receiver"
-    arith = ops.count("int_op")
-    if loops and any(s.attrs.get("special") in (16, 17) for s in fn.instructions() if s.op == "send"):
-        return "indexed-loop", f"loops over an indexable object with at:/at:put: ({loops} loop(s))"
-    if loops and arith:
-        return "arithmetic-kernel", (f"a loop of SmallInteger arithmetic ({arith} operations, "
-                                     f"{len(sends)} other sends)")
-    if any(s.args[0] == "#" + fn.name.split(">>")[-1] for s in sends):
-        return "recursive", f"calls itself recursively ({len(sends)} sends)"
-    if arith and not sends:
-        return "arithmetic", f"SmallInteger arithmetic ({arith} operations)"
-    return "general", f"{len(ops)} IR instructions, {len(sends)} sends, {loops} loops"
+from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function
+from catalyst.llm.prompt import PROMPT_VERSION, build_messages
+from catalyst.llm.semantics import Names, analyse
+from catalyst.llm.validation import CandidateRejected, Checker, NoUsableInputs
 
 
-def abi_contract() -> str:
-    text = resources.files("catalyst.wat").joinpath("ABI.md").read_text()
-    start = text.find("## 8. Frames")
-    end = text.find("## 9.")
-    return text[start:end] if start >= 0 else text[:4000]
+PRIORITY = ("arithmetic-kernel", "recursive", "indexed-loop", "loop", "arithmetic", "predicate",
+            "indexed-access")
+
+
+class RawText(str):
+    """A literal already printed as Smalltalk text (the disassembler shows it as it is)."""
+    raw = True
+
+
+def prompt_parts(tiering, method: int, fn):
+    """(method input, analysis, bytecode listing, IR text, literal texts) for the prompt."""
+    m = tiering.method_input(method)
+    names = Names.from_vm(tiering.vm, m)
+    analysis = analyse(fn, m, names)
+    literals = [RawText(names.literals.get(o, "?")) for o in m.literals]
+    listing = disassemble(m.bytecodes, literals, m.first_pc, m.bytecode_set)
+    return m, analysis, listing, print_function(fn), literals
+
+
+def prompt_for(tiering, method: int, fn, wat: str) -> str:
+    """The user message the pass would send for method (first attempt)."""
+    m, analysis, listing, ir_text, _ = prompt_parts(tiering, method, fn)
+    return build_messages(m.name, analysis, listing, ir_text, wat)[-1]["content"]
 
 
 class LLMOptimizer:
-    def __init__(self, tiering, config: LLMConfig | None = None, max_attempts: int = 3,
-                 timeout: float = 30.0, cache_dir: str | None = None):
+    def __init__(self, tiering, config: LLMConfig | None = None, report=None, **settings):
         self.t = tiering
-        self.vm = tiering.vm   # the VM evaluates inputs between runs (see VM.between_runs)
+        self.vm = tiering.vm
         self.config = config or LLMConfig.from_env()
-        self.client = ChatClient(self.config, timeout=timeout, retries=2)
-        self.cache = LLMCache(cache_dir)
-        self.max_attempts = max_attempts
-        self.pending: list[tuple[int, object, str]] = []
+        for k, v in settings.items():            # per-VM overrides (tests, compile --llm)
+            setattr(self.config, k, v)
+        self.client = ChatClient(self.config)
+        self.cache = LLMCache(self.config.cache_dir)
+        self.report = report or (lambda section, text: None)
+        self.pending: dict[int, tuple] = {}      # method -> (fn, wat, captured)
         self.done: set[int] = set()
-        self.stats = {"llm_attempts": 0, "llm_successes": 0, "llm_validation_failures": 0,
-                      "llm_retries": 0, "llm_unavailable": 0}
+        self.disabled = ""
+        self.results: list[dict] = []
         self.log: list[str] = []
+        self.counts = {"llm_attempts": 0, "llm_successes": 0, "llm_validation_failures": 0,
+                       "llm_retries": 0, "llm_unavailable": 0, "llm_cache_hits": 0,
+                       "llm_methods_asked": 0, "llm_skipped": 0, "llm_validation_runs": 0}
+        self.seconds = 0.0
+        self.last_error = ""
 
-    # called by the tiering code after a baseline translation was installed
-    def consider(self, method: int, fn, wat: str):
-        if method not in self.done and fn.annotations.get("worth"):
-            self.pending.append((method, fn, wat))
-
-    def process_pending(self):
-        while self.pending:
-            method, fn, wat = self.pending.pop(0)
-            if method in self.done or method not in self.t.translated:
-                continue
-            self.done.add(method)
-            try:
-                self.improve(method, fn, wat)
-            except LLMUnavailable as e:
-                self.stats["llm_unavailable"] += 1
-                self.log.append(self.config.scrub(str(e)))
-                self.pending.clear()     # the service is down: keep the baselines, stop asking
-            except LLMError as e:
-                self.log.append(self.config.scrub(str(e)))
-
-    # --- one method -----------------------------------------------------------------------
-    def prompt(self, m, fn, wat: str, error: str | None) -> list[dict]:
-        from catalyst.frontend.disasm import disassemble
-        category, description = analyse(fn)
-        listing = disassemble(m.bytecodes, m.literal_names, m.first_pc)
-        text = (f"Method {m.name} ({category}): {description}.\n\n"
-                f"Bytecode:\n{listing}\n\nIR:\n{print_function(fn)}\n"
-                f"Frame ABI contract:\n{abi_contract()}\n\n"
-                f"Baseline WAT translation (the module's imports are fixed):\n{wat}\n\n"
-                "Answer with exactly one WAT function `(func $method (param $fp i32) (result i32) ...)`"
-                " that computes the same result faster, using only the imports above.")
-        if error:
-            text += f"\n\nYour previous answer was rejected: {error}"
-        return [{"role": "system", "content": "You optimize WebAssembly for a Smalltalk VM."},
-                {"role": "user", "content": text}]
-
-    def candidate_module(self, baseline_wat: str, func: str) -> str:
-        func = re.sub(r"^\(func(\s+\$[^\s()]+)?(\s*\(export\s+\"[^\"]*\"\))?", '(func $method (export "method")', func)
-        start = baseline_wat.index("  (func $method")
-        return baseline_wat[:start] + "  " + func + "\n)\n"
-
-    def improve(self, method: int, fn, wat: str) -> bool:
-        m = self.t.method_input(method)
-        key = self.cache.key(m.bytecodes, "llm1", self.config.model)
-        cached = self.cache.get(key)
-        if cached is not None:
-            if cached.get("function"):
-                return self.install(method, self.candidate_module(wat, cached["function"]), m)
-            return False
-        error = None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                self.stats["llm_retries"] += 1
-            self.stats["llm_attempts"] += 1
-            answer = self.client.complete(self.prompt(m, fn, wat, error))
-            try:
-                func = extract_function(answer)
-                module = self.candidate_module(wat, func)
-                wasm = assemble(module)
-                self.check(method, m, wasm)
-            except (RejectedAnswer, InstallError, CandidateRejected) as e:
-                self.stats["llm_validation_failures"] += 1
-                error = self.config.scrub(str(e))
-                self.log.append(f"{m.name}: {error}")
-                continue
-            self.cache.put(key, {"function": func, "model": self.config.model})
-            self.stats["llm_successes"] += 1
-            return True
-        self.cache.put(key, {"function": None, "reason": error, "model": self.config.model})
-        return False
-
-    # --- validation ------------------------------------------------------------------------
-    def inputs(self, m):
-        cls = m.name.split(">>")[0]
-        if cls not in INTEGER_CLASSES:
-            raise CandidateRejected(f"no input generator for receivers of class {cls}")
-        return [(r, [a] * m.num_args) for r in SAMPLE_INTS for a in (SAMPLE_INTS[:3] if m.num_args else [0])]
-
-    def run_all(self, m, cases) -> list[str]:
-        sel = m.name.split(">>")[1]
-        keywords = sel.split(":")[:-1] if ":" in sel else None
-        out = []
-        for r, args in cases:
-            expr = f"{r} {sel}" if not keywords else f"{r} " + " ".join(
-                f"{k}: {a}" for k, a in zip(keywords, args))
-            try:
-                out.append(self.vm.eval(expr))
-            except Exception as e:      # a trap or an error is a result too
-                out.append(f"<{type(e).__name__}>")
+    @property
+    def stats(self) -> dict:
+        out = dict(self.counts)
+        out["llm_seconds"] = round(self.seconds, 3)
+        out["llm_results"] = list(self.results)
+        if self.disabled:
+            out["llm_disabled"] = self.disabled
         return out
 
-    def time_all(self, m, cases, repeat: int = 3) -> float:
-        sel = m.name.split(">>")[1]
-        keywords = sel.split(":")[:-1] if ":" in sel else None
-        r, args = cases[-1]
-        expr = f"{r} {sel}" if not keywords else f"{r} " + " ".join(f"{k}: {a}" for k, a in zip(keywords, args))
-        src = f"1 to: 2000 do: [:i | {expr}]"
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            self.vm.eval(src)
-            times.append(time.perf_counter() - t0)
-        return sorted(times)[len(times) // 2]
+    def note(self, text: str):
+        self.log.append(self.config.scrub(text))
 
-    def check(self, method: int, m, wasm: bytes):
-        """Install the candidate if it agrees with the interpreter and beats the baseline."""
-        core = self.t.core
-        cases = self.inputs(m)
-        baseline_index = core.call("method_jit_index", method)
-        core.call("method_uninstall", method)
-        expected = self.run_all(m, cases)
-        core.call("method_install", method, baseline_index)
-        baseline_time = self.time_all(m, cases)
-        index = self.t.installer.install(method, wasm)
-        got = self.run_all(m, cases)
-        if got != expected:
-            core.call("method_install", method, baseline_index)
-            raise CandidateRejected(f"wrong results: {got[:4]} where the interpreter answers {expected[:4]}")
-        candidate_time = self.time_all(m, cases)
-        if candidate_time >= baseline_time:
-            core.call("method_install", method, baseline_index)
-            raise CandidateRejected(f"not faster: {candidate_time * 1000:.2f} ms against the "
-                                    f"baseline's {baseline_time * 1000:.2f} ms")
-        self.t.translated[method] = index
-
-    def install(self, method: int, module_wat: str, m) -> bool:
+    # --- called by the tiering code (inside a running program: record only) ------------------
+    def consider(self, method: int, fn, wat: str):
+        if self.disabled or method in self.done or method in self.pending:
+            return
+        if not fn.annotations.get("llm_candidate", fn.annotations.get("worth")):
+            return
+        captured = None
         try:
-            wasm = assemble(module_wat)
-            self.check(method, m, wasm)
-            return True
-        except (InstallError, CandidateRejected):
+            m = self.t.method_input(method)
+            words = gen.capture(self.vm, m)
+            if words is not None:
+                hold = gen.Inputs(self.vm)
+                captured = (hold.hold(words[0]), [hold.hold(a) for a in words[1]], hold)
+        except Exception:           # a frame we cannot read: no captured input, that is all
+            captured = None
+        self.pending[method] = (fn, wat, captured)
+
+    # --- between runs ---------------------------------------------------------------------------
+    def process_pending(self):
+        for method in sorted(self.pending, key=self._priority):
+            fn, wat, captured = self.pending.pop(method)
+            try:
+                if self.disabled or method in self.done or method not in self.t.translated:
+                    continue
+                if self.counts["llm_methods_asked"] >= self.config.max_methods:
+                    self.disabled = f"asked about max_methods={self.config.max_methods} methods"
+                    continue
+                self.done.add(method)
+                self.improve(method, fn, wat, captured)
+            except LLMUnavailable as e:
+                self.counts["llm_unavailable"] += 1
+                self.disabled = self.config.scrub(f"service unavailable: {e}")
+                self.note(self.disabled)
+                self._result(method, "unavailable", str(e))
+            except LLMError as e:
+                self.note(f"{self._name(method)}: {e}")
+                self._result(method, "service error", str(e))
+            except Exception as e:      # a bug of the pass must not become the program's error
+                self.disabled = self.config.scrub(f"internal error on {self._name(method)}: "
+                                                  f"{type(e).__name__}: {e}")
+                self.note(self.disabled)
+                self._result(method, "internal error", f"{type(e).__name__}: {e}")
+            finally:
+                if captured is not None:
+                    captured[2].release()
+
+    def _priority(self, method: int):
+        """Most promising first: loops of arithmetic, recursion, loops over indexable objects...
+        then the costlier methods (a translated method's counter stops at the hot threshold,
+        so activation counts cannot rank them)."""
+        fn = self.pending[method][0]
+        try:
+            category = analyse(fn, self.t.method_input(method)).category
+        except Exception:
+            category = "general"
+        rank = PRIORITY.index(category) if category in PRIORITY else len(PRIORITY)
+        return rank, -fn.annotations.get("cost", 0)
+
+    def _name(self, method: int) -> str:
+        try:
+            return self.t.method_input(method).name
+        except Exception:
+            return f"method@{method:#x}"
+
+    def _result(self, method: int, outcome: str, reason: str = "", **extra):
+        rec = {"method": self._name(method), "outcome": outcome}
+        if reason:
+            rec["reason"] = self.config.scrub(reason)[:500]
+        rec.update(extra)
+        self.results.append(rec)
+
+    # --- one method -------------------------------------------------------------------------
+    def improve(self, method: int, fn, wat: str, captured=None) -> bool:
+        """Ask for, validate and maybe install a better translation of method; True if installed."""
+        t0 = time.perf_counter()
+        try:
+            return self._improve(method, fn, wat, captured)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def _improve(self, method: int, fn, wat: str, captured) -> bool:
+        vm, core, cfg = self.vm, self.t.core, self.config
+        m, analysis, listing, ir_text, literals = prompt_parts(self.t, method, fn)
+        self.report("analysis", analysis.text())
+        key = self.cache.key(m.bytecodes, f"{PIPELINE_VERSION}|{PROMPT_VERSION}", cfg.model,
+                             m.name + "|" + "|".join(literals))
+        cached = self.cache.get(key)
+        if cached is not None and not cached.get("function"):
+            self.counts["llm_cache_hits"] += 1
+            self._result(method, "rejected earlier (cached)", cached.get("reason", ""))
+            self.report("outcome", f"cached: no accepted candidate ({cached.get('reason', '')})")
             return False
+        baseline = core.call("method_jit_index", method)
+        if not baseline:
+            return False
+        cases = gen.generate(vm, m, fn, captured[:2] if captured else None, cfg.cases)
+        try:
+            checker = Checker(vm, method, m, cases, cfg.case_seconds, cfg.timing_runs)
+            try:
+                checker.reference()
+            except NoUsableInputs as e:
+                self.counts["llm_skipped"] += 1
+                self._result(method, "skipped", str(e))
+                self.report("outcome", f"not asked: {e}")
+                return False
+            finally:
+                self.counts["llm_validation_runs"] += checker.runs
+            self.report("inputs", "\n".join(
+                f"{c.label}: {o.kind} {o.text[:160]}" for c, o in
+                zip(cases.cases, checker.reference_outcomes)))
+            if cached is not None:
+                self.counts["llm_cache_hits"] += 1
+                return self._try(method, m, wat, cached["function"], checker, baseline, 0, key, cached=True)
+            self.counts["llm_methods_asked"] += 1
+            error = None
+            for attempt in range(cfg.max_attempts):
+                if attempt:
+                    self.counts["llm_retries"] += 1
+                self.counts["llm_attempts"] += 1
+                messages = build_messages(m.name, analysis, listing, ir_text, wat, error)
+                self.report("prompt" if attempt == 0 else "retry", messages[-1]["content"]
+                            if attempt == 0 else f"attempt {attempt + 1}, with: {error}")
+                answer = self.client.complete(messages)
+                self.report("answer", self.config.scrub(answer))
+                try:
+                    func = extract_function(answer)
+                except RejectedAnswer as e:
+                    error = self._reject(m, attempt + 1, str(e))
+                    continue
+                if self._try(method, m, wat, func, checker, baseline, attempt + 1, key):
+                    return True
+                error = self.last_error
+            self.cache.put(key, {"function": None, "reason": error, "model": cfg.model})
+            self._result(method, "rejected", error or "", attempts=cfg.max_attempts)
+            return False
+        finally:
+            cases.release()
 
+    def _reject(self, m, attempt: int, reason: str) -> str:
+        """Count and report a rejected answer (attempt 0: a cached function)."""
+        self.counts["llm_validation_failures"] += 1
+        reason = self.config.scrub(reason)
+        what = f"attempt {attempt}" if attempt else "cached candidate"
+        self.note(f"{m.name} {what}: {reason}")
+        self.report("outcome", f"{what} rejected: {reason}")
+        self.last_error = reason
+        return reason
 
-class CandidateRejected(Exception):
-    pass
+    def _try(self, method: int, m, wat: str, func: str, checker: Checker, baseline: int,
+             attempt: int, key: str, cached: bool = False) -> bool:
+        """Validate one function; install it if it is correct and faster."""
+        core = self.t.core
+        try:
+            wasm = assemble(candidate_module(wat, func))
+            index = self.t.installer.install(method, wasm)
+            core.call("method_install", method, baseline)   # only the sandbox runs it until accepted
+            try:
+                checker.verify(index)
+                base_s, cand_s = checker.time(baseline, index)
+            finally:
+                self.counts["llm_validation_runs"] += checker.runs
+                checker.runs = 0
+            speedup = base_s / cand_s if cand_s > 0 else float("inf")
+            if speedup < self.config.min_speedup:
+                raise CandidateRejected(
+                    f"not faster: median {cand_s * 1000:.3f} ms against the baseline's "
+                    f"{base_s * 1000:.3f} ms ({speedup:.2f}x; at least {self.config.min_speedup:.2f}x wanted)")
+        except (RejectedAnswer, InstallError, CandidateRejected) as e:
+            reason = self._reject(m, attempt, str(e))
+            if cached:
+                self._result(method, "cached candidate rejected", reason)
+            return False
+        self._install(method, index, len(wasm))
+        self.counts["llm_successes"] += 1
+        rec = {"speedup": round(speedup, 2), "baseline_ms": round(base_s * 1000, 3),
+               "candidate_ms": round(cand_s * 1000, 3), "attempts": attempt}
+        self._result(method, "installed (cached)" if cached else "installed", **rec)
+        self.report("outcome", f"installed: {speedup:.2f}x faster than the baseline (median "
+                    f"{cand_s * 1000:.3f} ms against {base_s * 1000:.3f} ms) on "
+                    f"{len(checker.usable)} validated inputs")
+        if not cached:
+            self.cache.put(key, {"function": self.config.scrub(func), "model": self.config.model,
+                                 "speedup": round(speedup, 2)})
+        return True
+
+    def _install(self, method: int, index: int, nbytes: int):
+        core = self.t.core
+        core.call("method_install", method, index)
+        self.t.translated[method] = index
+        self.counts["llm_wasm_bytes"] = self.counts.get("llm_wasm_bytes", 0) + nbytes
+        validator = getattr(self.t, "validator", None)
+        if validator is not None:        # --validate N checks LLM translations like any other
+            real = core.table.get(core.store, index)
+            core.table.set(core.store, index, validator.trampoline(method, index, real))
