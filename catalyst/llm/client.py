@@ -31,11 +31,12 @@ class LLMUnavailable(LLMError):
 
 class ChatClient:
     def __init__(self, config: LLMConfig, timeout: float | None = None, retries: int | None = None,
-                 backoff: float = 0.5, max_bytes: int = 256 * 1024):
+                 backoff: float | None = None, max_bytes: int = 1024 * 1024):
         self.config = config
         self.timeout = config.timeout if timeout is None else timeout
         self.retries = config.retries if retries is None else retries
-        self.backoff, self.max_bytes = backoff, max_bytes
+        self.backoff = config.backoff if backoff is None else backoff
+        self.max_bytes = max_bytes
         self.retried = 0          # extra HTTP requests made after errors
         self.requests = 0
 

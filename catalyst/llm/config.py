@@ -31,12 +31,15 @@ class LLMConfig:
     key: str = field(default="", repr=False)
     timeout: float = 60.0          # seconds for one request (connect, send, the whole answer)
     retries: int = 2               # extra tries of one request after a 429 or 5xx answer
+    backoff: float = 0.5           # seconds before the first of those, doubling each time
     max_attempts: int = 3          # answers asked for per method (the retries with the error)
     max_methods: int = 16          # methods asked about per VM, most promising first
     cases: int = 24                # generated validation inputs per method
     case_seconds: float = 0.25     # time limit of one validation run in the interpreter
     min_speedup: float = 1.05      # candidate median must beat the baseline's by this factor
-    timing_runs: int = 5           # timed samples per translation (medians compared)
+    timing_runs: int = 5           # timed samples per translation and input (medians compared)
+    timing_target: float = 0.01    # seconds one timed sample of the baseline takes
+    timed_cases: int = 8           # inputs timed (spread from cheap to costly)
     cache_dir: str | None = None
 
     @classmethod

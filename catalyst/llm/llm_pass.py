@@ -37,6 +37,7 @@ from catalyst.llm.client import ChatClient, LLMError, LLMUnavailable
 from catalyst.llm.config import LLMConfig
 from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function
 from catalyst.llm.prompt import PROMPT_VERSION, build_messages
+from catalyst.llm.sandbox import Unobserved
 from catalyst.llm.semantics import Names, analyse
 from catalyst.llm.validation import CandidateRejected, Checker, NoUsableInputs
 
@@ -91,7 +92,9 @@ class LLMOptimizer:
     def stats(self) -> dict:
         out = dict(self.counts)
         out["llm_seconds"] = round(self.seconds, 3)
+        out["llm_http_retries"] = self.client.retried
         out["llm_results"] = list(self.results)
+        out["llm_log"] = self.log[-50:]
         if self.disabled:
             out["llm_disabled"] = self.disabled
         return out
@@ -180,7 +183,7 @@ class LLMOptimizer:
             self.seconds += time.perf_counter() - t0
 
     def _improve(self, method: int, fn, wat: str, captured) -> bool:
-        vm, core, cfg = self.vm, self.t.core, self.config
+        cfg = self.config
         m, analysis, listing, ir_text, literals = prompt_parts(self.t, method, fn)
         self.report("analysis", analysis.text())
         key = self.cache.key(m.bytecodes, f"{PIPELINE_VERSION}|{PROMPT_VERSION}", cfg.model,
@@ -191,51 +194,71 @@ class LLMOptimizer:
             self._result(method, "rejected earlier (cached)", cached.get("reason", ""))
             self.report("outcome", f"cached: no accepted candidate ({cached.get('reason', '')})")
             return False
-        baseline = core.call("method_jit_index", method)
-        if not baseline:
+        baseline = self.t.core.call("method_jit_index", method)
+        if not baseline:                  # uninstalled meanwhile (trapped, kept deoptimizing)
             return False
-        cases = gen.generate(vm, m, fn, captured[:2] if captured else None, cfg.cases)
-        try:
-            checker = Checker(vm, method, m, cases, cfg.case_seconds, cfg.timing_runs)
+        with Unobserved(self.vm):
+            cases = gen.generate(self.vm, m, fn, captured[:2] if captured else None, cfg.cases)
             try:
-                checker.reference()
-            except NoUsableInputs as e:
-                self.counts["llm_skipped"] += 1
-                self._result(method, "skipped", str(e))
-                self.report("outcome", f"not asked: {e}")
+                checker = Checker(self.vm, method, m, cases, cfg.case_seconds, cfg.timing_runs,
+                                  cfg.timing_target, cfg.timed_cases)
+            except BaseException:
+                cases.release()
+                raise
+        try:
+            if not self._reference(method, checker, cases):
                 return False
-            finally:
-                self.counts["llm_validation_runs"] += checker.runs
-            self.report("inputs", "\n".join(
-                f"{c.label}: {o.kind} {o.text[:160]}" for c, o in
-                zip(cases.cases, checker.reference_outcomes)))
             if cached is not None:
                 self.counts["llm_cache_hits"] += 1
-                return self._try(method, m, wat, cached["function"], checker, baseline, 0, key, cached=True)
-            self.counts["llm_methods_asked"] += 1
-            error = None
-            for attempt in range(cfg.max_attempts):
-                if attempt:
-                    self.counts["llm_retries"] += 1
-                self.counts["llm_attempts"] += 1
-                messages = build_messages(m.name, analysis, listing, ir_text, wat, error)
-                self.report("prompt" if attempt == 0 else "retry", messages[-1]["content"]
-                            if attempt == 0 else f"attempt {attempt + 1}, with: {error}")
-                answer = self.client.complete(messages)
-                self.report("answer", self.config.scrub(answer))
-                try:
-                    func = extract_function(answer)
-                except RejectedAnswer as e:
-                    error = self._reject(m, attempt + 1, str(e))
-                    continue
-                if self._try(method, m, wat, func, checker, baseline, attempt + 1, key):
-                    return True
-                error = self.last_error
-            self.cache.put(key, {"function": None, "reason": error, "model": cfg.model})
-            self._result(method, "rejected", error or "", attempts=cfg.max_attempts)
-            return False
+                return self._try(method, m, wat, cached["function"], checker, baseline, 0, key,
+                                 cached=True)
+            return self._ask(method, m, wat, checker, baseline, key,
+                             lambda error: build_messages(m.name, analysis, listing, ir_text, wat, error))
         finally:
             cases.release()
+
+    def _reference(self, method: int, checker: Checker, cases) -> bool:
+        """The interpreter's outcomes on the inputs; False (and a record) when none finished."""
+        try:
+            checker.reference()
+        except NoUsableInputs as e:
+            self.counts["llm_skipped"] += 1
+            self._result(method, "skipped", str(e))
+            self.report("outcome", f"not asked: {e}")
+            return False
+        finally:
+            self.counts["llm_validation_runs"] += checker.runs
+            checker.runs = 0
+        self.report("inputs", "\n".join(f"{c.label}: {o.kind} {o.text[:160]}" for c, o in
+                                        zip(cases.cases, checker.reference_outcomes)))
+        return True
+
+    def _ask(self, method: int, m, wat: str, checker: Checker, baseline: int, key: str,
+             messages_for) -> bool:
+        """Ask up to max_attempts times, each retry with the reason the last answer failed."""
+        cfg = self.config
+        self.counts["llm_methods_asked"] += 1
+        error = None
+        for attempt in range(1, cfg.max_attempts + 1):
+            if attempt > 1:
+                self.counts["llm_retries"] += 1
+            self.counts["llm_attempts"] += 1
+            messages = messages_for(error)
+            self.report("prompt" if attempt == 1 else "retry", messages[-1]["content"]
+                        if attempt == 1 else f"attempt {attempt}, with: {error}")
+            answer = self.client.complete(messages)
+            self.report("answer", cfg.scrub(answer))
+            try:
+                func = extract_function(answer)
+            except RejectedAnswer as e:
+                error = self._reject(m, attempt, str(e))
+                continue
+            if self._try(method, m, wat, func, checker, baseline, attempt, key):
+                return True
+            error = self.last_error
+        self.cache.put(key, {"function": None, "reason": error, "model": cfg.model})
+        self._result(method, "rejected", error or "", attempts=cfg.max_attempts)
+        return False
 
     def _reject(self, m, attempt: int, reason: str) -> str:
         """Count and report a rejected answer (attempt 0: a cached function)."""
@@ -257,15 +280,15 @@ class LLMOptimizer:
             core.call("method_install", method, baseline)   # only the sandbox runs it until accepted
             try:
                 checker.verify(index)
-                base_s, cand_s = checker.time(baseline, index)
+                speedup, base_s, cand_s = checker.time(baseline, index)
             finally:
                 self.counts["llm_validation_runs"] += checker.runs
                 checker.runs = 0
-            speedup = base_s / cand_s if cand_s > 0 else float("inf")
             if speedup < self.config.min_speedup:
                 raise CandidateRejected(
-                    f"not faster: median {cand_s * 1000:.3f} ms against the baseline's "
-                    f"{base_s * 1000:.3f} ms ({speedup:.2f}x; at least {self.config.min_speedup:.2f}x wanted)")
+                    f"not faster: {speedup:.2f}x the baseline's speed (at least "
+                    f"{self.config.min_speedup:.2f}x wanted; medians {cand_s * 1000:.3f} ms against "
+                    f"{base_s * 1000:.3f} ms over {len(checker.timed_cases())} timed inputs)")
         except (RejectedAnswer, InstallError, CandidateRejected) as e:
             reason = self._reject(m, attempt, str(e))
             if cached:
@@ -276,9 +299,10 @@ class LLMOptimizer:
         rec = {"speedup": round(speedup, 2), "baseline_ms": round(base_s * 1000, 3),
                "candidate_ms": round(cand_s * 1000, 3), "attempts": attempt}
         self._result(method, "installed (cached)" if cached else "installed", **rec)
-        self.report("outcome", f"installed: {speedup:.2f}x faster than the baseline (median "
-                    f"{cand_s * 1000:.3f} ms against {base_s * 1000:.3f} ms) on "
-                    f"{len(checker.usable)} validated inputs")
+        self.report("outcome", f"installed: {speedup:.2f}x the baseline's speed (geometric mean "
+                    f"over {len(checker.timed_cases())} timed inputs; medians {cand_s * 1000:.3f} ms "
+                    f"against {base_s * 1000:.3f} ms), agreeing with the interpreter on "
+                    f"{len(checker.usable)} inputs")
         if not cached:
             self.cache.put(key, {"function": self.config.scrub(func), "model": self.config.model,
                                  "speedup": round(speedup, 2)})

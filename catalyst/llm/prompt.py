@@ -28,9 +28,9 @@ RULES = """Rules for the answer:
 - It must compute exactly what the Smalltalk method computes, for every receiver and argument,
   including side effects on objects. Where it cannot (another class, an overflow, a failed
   primitive), it must either do what the baseline does at that point (a full send through
-  $vm_send after writing the frame back) or give up before changing anything: write FRAME_IP =
-  the method's first bytecode pc and FRAME_SP = fp + 32 + 4*numTemps - 4, and answer 0 so the
-  interpreter runs the method from its start.
+  $vm_send after writing the frame back) or give up before changing anything and answer 0:
+  the frame arrives with FRAME_IP at the first bytecode (after a callPrimitive) and FRAME_SP =
+  fp + 32 + 4*numTemps - 4, so the interpreter then runs the method from its start.
 - Do not set the globals $nil, $true, $false, $specials or $halt; do not grow memory.
 - It is validated against the interpreter on generated receivers and arguments (SmallIntegers
   at the 2^30 edges, Floats including NaN and infinities, Strings, Arrays, other objects), and

@@ -30,6 +30,26 @@ from catalyst.vm.vm import HALT_REASONS
 # lists with their byte counters (wat/10_objmem.wat); the heap is added at snapshot time
 FIXED_REGIONS = ((0x10000, 0x900000), (0x2A00000, 0x2A01000))
 FAR_DEADLINE = 1 << 62
+STATISTICS = ("stat_interpreted_activations", "stat_translated_activations", "stat_sends",
+              "stat_bailouts", "stat_primitive_calls")
+
+
+class Unobserved:
+    """The pass's own evaluations (making validation inputs): they happen for real, but do not
+    count in the program's activation statistics and translate nothing."""
+
+    def __init__(self, vm):
+        self.core = vm.core
+
+    def __enter__(self):
+        self.saved = {g: self.core.global_value(g) for g in STATISTICS + ("jit_enabled",)}
+        self.core.set_global("jit_enabled", 0)
+        return self
+
+    def __exit__(self, *exc):
+        for g, v in self.saved.items():
+            self.core.set_global(g, v)
+        return False
 
 
 @dataclass(frozen=True)
@@ -119,9 +139,9 @@ class Sandbox:
         before = core.global_value("stat_translated_activations")
         limit = self.seconds if seconds is None else seconds
         timer = threading.Timer(limit, engine().increment_epoch)
+        timer.start()                 # (starting a thread takes longer than a small run)
         core.store.set_epoch_deadline(1)
         t0 = time.perf_counter()
-        timer.start()
         try:
             # the export itself, not core.call: a trap here needs no Smalltalk stack (which
             # after a runaway recursion is long to describe)
