@@ -85,18 +85,30 @@ SANDBOX_SCENARIOS = [
 
 # settings that keep a scenario short: few attempts, short limits, a quick timing
 SETTINGS = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "max_attempts": ATTEMPTS,
+            "methods": "Integer>>llmSum",
             "case_seconds": 0.05, "timing_runs": 3, "timing_target": 0.004, "timed_cases": 4,
             "cases": 16}
 
 
-def config_file(tmp_path, url_unused=None) -> str:
+def config_file(tmp_path) -> str:
+    """A config file with SETTINGS and a cache of LLM results private to the test."""
     path = tmp_path / "llm.json"
-    path.write_text(json.dumps(SETTINGS))
+    path.write_text(json.dumps({**SETTINGS, "cache_dir": str(tmp_path / "llm-cache")}))
     return str(path)
 
 
-def expect(stats: dict, scenario: Scenario):
+def expect(stats: dict, scenario: Scenario, method: str = "Integer>>llmSum"):
+    """The counters are the scenario's for `method` plus, for every other method the pass asked
+    about (the fake server refuses those in prose), two rejected attempts."""
+    others = [r for r in stats["llm_results"] if r["method"] != method]
+    assert all(r["outcome"] == "rejected" and "no WAT function" in r["reason"] for r in others), others
+    n = len(others)
+    extra = {"llm_attempts": 2 * n, "llm_validation_failures": 2 * n, "llm_retries": n}
     for k, v in {**scenario.counts, **scenario.extra}.items():
-        assert stats[k] == v, (scenario.name, k, stats[k], v, stats.get("llm_results"))
+        want = v + extra.get(k, 0)
+        assert stats[k] == want, (scenario.name, k, stats[k], want, stats.get("llm_results"))
+    mine = [r for r in stats["llm_results"] if r["method"] == method]
+    assert len(mine) == 1, stats["llm_results"]
+    assert mine[0]["outcome"].startswith("installed") == scenario.installed, mine
     said = " ".join(r.get("reason", "") for r in stats["llm_results"]) + " ".join(stats["llm_log"])
     assert scenario.reason in said, (scenario.name, scenario.reason, stats["llm_results"], stats["llm_log"])

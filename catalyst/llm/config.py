@@ -34,6 +34,7 @@ class LLMConfig:
     backoff: float = 0.5           # seconds before the first of those, doubling each time
     max_attempts: int = 3          # answers asked for per method (the retries with the error)
     max_methods: int = 16          # methods asked about per VM, most promising first
+    methods: str = "*"             # only methods matching these patterns ('Integer>>*,*>>sieve*')
     cases: int = 24                # generated validation inputs per method
     case_seconds: float = 0.25     # time limit of one validation run in the interpreter
     min_speedup: float = 1.05      # candidate median must beat the baseline's by this factor
@@ -118,6 +119,8 @@ def _setting(path: str, name: str, value):
             v = int(value)
         elif "float" in str(kind):
             v = float(value)
+        elif name == "methods":
+            return str(value)
         else:
             return os.path.expanduser(str(value))
     except (TypeError, ValueError):

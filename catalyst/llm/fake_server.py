@@ -104,10 +104,16 @@ class FakeLLMServer:
         self.thread = None
 
     @classmethod
-    def scripted(cls, replies) -> "FakeLLMServer":
-        """Answer the given replies (Reply or chat content) in order, then HTTP 500."""
+    def scripted(cls, replies, only: str | None = None) -> "FakeLLMServer":
+        """Answer the given replies (Reply or chat content) in order, then HTTP 500; with
+        `only`, requests about other methods get a refusal in prose instead."""
         queue = [r if isinstance(r, Reply) else Reply(r) for r in replies]
-        return cls(lambda body, headers: queue.pop(0) if queue else Reply("no more answers", 500))
+
+        def respond(body, headers):
+            if only is not None and method_name(body) != only:
+                return Reply(f"I have no faster translation of {method_name(body)} to offer.")
+            return queue.pop(0) if queue else Reply("no more answers", 500)
+        return cls(respond)
 
     @property
     def url(self) -> str:

@@ -60,6 +60,7 @@ class Inputs:
     vm: object
     cases: list = field(default_factory=list)
     handles: list = field(default_factory=list)
+    pool: object = None              # a ValuePool made for these inputs alone
 
     def hold(self, oop: int) -> int:
         if not oop & 3:
@@ -70,18 +71,69 @@ class Inputs:
         for h in self.handles:
             self.vm.core.call("handle_free", h)
         self.handles.clear()
+        if self.pool is not None:
+            self.pool.release()
 
 
-def value_of(vm, spec, inputs: Inputs):
-    """(oop, label) for a generator entry (a Python int or a Smalltalk expression), or None."""
-    if isinstance(spec, int):
-        return tag_int(spec) & 0xFFFFFFFF, str(spec)
-    if len(spec) == 2 and spec[0] == "$":
-        return tag_char(ord(spec[1])), spec
-    try:
-        return inputs.hold(vm.evaluate(spec)), spec
-    except Exception:           # that class or expression does not exist in this image
-        return None
+class ValuePool:
+    """Generated values, made once per VM and kept (held by handles) for every later method:
+    validation runs cannot change them for good (each run is undone), the program never sees
+    them. A class's expressions are evaluated in one doIt when they all work."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.values: dict = {}
+        self.handles: list = []
+
+    def key(self, spec):
+        if isinstance(spec, str) and spec.endswith(" new"):
+            return spec, self.vm.global_value(spec[:-4])     # a class redefined: new instances
+        return spec
+
+    def get(self, specs) -> list:
+        """(oop, label) of each spec that evaluates (a Python int, $c, or an expression)."""
+        missing = [s for s in specs if isinstance(s, str) and not _char(s) and self.key(s) not in self.values]
+        if missing:
+            self._make(missing)
+        out = []
+        for spec in specs:
+            if isinstance(spec, int):
+                out.append((tag_int(spec) & 0xFFFFFFFF, str(spec)))
+            elif _char(spec):
+                out.append((tag_char(ord(spec[1])), spec))
+            elif self.values.get(self.key(spec)) is not None:
+                out.append((self.values[self.key(spec)], spec))
+        return out
+
+    def _make(self, specs):
+        vm = self.vm
+        try:
+            arr = vm.evaluate("{" + ". ".join(f"({s})" for s in specs) + "}")
+            oops = [vm.heap.slot(arr, k) for k in range(len(specs))]
+        except Exception:                 # one of them does not work here: one at a time
+            oops = []
+            for s in specs:
+                try:
+                    oops.append(self._hold(vm.evaluate(s)))
+                except Exception:         # that class or expression does not exist in this image
+                    oops.append(None)
+        for spec, oop in zip(specs, oops):
+            self.values[self.key(spec)] = self._hold(oop) if oop is not None else None
+
+    def _hold(self, oop: int) -> int:
+        if not oop & 3:
+            self.handles.append(self.vm.core.call("handle_new", oop))
+        return oop
+
+    def release(self):
+        for h in self.handles:
+            self.vm.core.call("handle_free", h)
+        self.handles.clear()
+        self.values.clear()
+
+
+def _char(spec) -> bool:
+    return isinstance(spec, str) and len(spec) == 2 and spec[0] == "$"
 
 
 def capture(vm, m) -> tuple | None:
@@ -107,7 +159,7 @@ def capture(vm, m) -> tuple | None:
 def _plausible(vm, oop: int) -> bool:
     core = vm.core
     if oop & 3:
-        return oop & 3 != 3
+        return True                  # a SmallInteger (...1) or a Character (..10)
     if not core.global_value("heap_start") <= oop < core.global_value("heap_end") or oop & 7:
         return False
     return core.u32(0x10000 + 4 * (core.u32(oop) & 0x3FFFFF)) != 0
@@ -116,6 +168,13 @@ def _plausible(vm, oop: int) -> bool:
 def selector_oop(vm, m) -> int:
     """The method's selector, from its literals (the one before the class binding)."""
     return m.literals[-2] if len(m.literals) >= 2 else 0
+
+
+def installed_in_class(vm, m) -> bool:
+    """Is m the method its class's dictionary holds for its selector (not a doIt)?"""
+    core = vm.core
+    sel, cls = selector_oop(vm, m), vm.heap.method_class(m.method_oop)
+    return bool(sel and cls) and core.call("lookup", cls, sel) == m.method_oop
 
 
 def runs_method(vm, m, receiver: int) -> bool:
@@ -132,7 +191,7 @@ def _class_names(vm, indices) -> list[str]:
 def _subclasses(vm, cls: int) -> list[str]:
     """Names of cls and the classes below it, those with generators first."""
     h = vm.heap
-    names = []
+    names = [h.class_name(cls)]      # (a class made at run time enters the table when instantiated)
     for _, c in class_table(vm.core):
         s, steps = c, 0
         while s and s != vm.nil and steps < 100:
@@ -144,44 +203,43 @@ def _subclasses(vm, cls: int) -> list[str]:
     return sorted(names, key=lambda n: (n not in GENERATORS, n != h.class_name(cls)))
 
 
-def _values_for(vm, class_names, inputs: Inputs, default=None) -> list:
-    out = []
+def _values_for(pool: ValuePool, class_names, default=None) -> list:
+    specs = []
     for name in class_names:
         if name.endswith(" class"):
-            specs = [name[:-6]]                      # a class-side method: the class itself
+            specs.append(name[:-6])                  # a class-side method: the class itself
         else:
-            specs = GENERATORS.get(name) or [f"{name} new"]
-        for spec in specs:
-            v = value_of(vm, spec, inputs)
-            if v is not None:
-                out.append(v)
+            specs += GENERATORS.get(name) or [f"{name} new"]
+    out = pool.get(specs)
     if not out and default:
-        out = [v for v in (value_of(vm, s, inputs) for s in default) if v is not None]
+        out = pool.get(default)
     return out
 
 
-def generate(vm, m, fn, captured=None, limit: int = 24) -> Inputs:
+def generate(vm, m, fn, captured=None, limit: int = 24, pool: ValuePool | None = None) -> Inputs:
     inputs = Inputs(vm)
+    own_pool = pool is None
+    pool = pool or ValuePool(vm)
     seen = operand_classes(fn)
     sel = vm.heap.method_selector(m.method_oop)
     rclasses = _class_names(vm, seen["self"])
     mcls = vm.heap.method_class(m.method_oop)
     rclasses += [n for n in _subclasses(vm, mcls) if n not in rclasses]
-    receivers = [v for v in _values_for(vm, rclasses[:MAX_CLASSES], inputs)
-                 if runs_method(vm, m, v[0])]
-    pools = [_values_for(vm, _class_names(vm, seen[k]), inputs, DEFAULT_ARGS) or
-             _values_for(vm, [], inputs, DEFAULT_ARGS) for k in range(m.num_args)]
+    receivers = [v for v in _values_for(pool, rclasses[:MAX_CLASSES]) if runs_method(vm, m, v[0])]
+    pools = [_values_for(pool, _class_names(vm, seen[k]), DEFAULT_ARGS) for k in range(m.num_args)]
     if captured is not None:
         rcv, args = captured
         label = _label(_short(vm, rcv), sel, [_short(vm, a) for a in args])
         inputs.cases.append(Case(inputs.hold(rcv), [inputs.hold(a) for a in args],
                                  f"{label} (the activation that made the method hot)", captured=True))
-    if receivers:
-        n = max(len(receivers), *(len(p) for p in pools)) if pools else len(receivers)
+    if receivers and all(pools):
+        n = max([len(receivers)] + [len(p) for p in pools])
         for i in range(min(n, limit - len(inputs.cases))):
             r = receivers[i % len(receivers)]
             args = [p[(i * (k + 1) + i // len(receivers)) % len(p)] for k, p in enumerate(pools)]
             inputs.cases.append(Case(r[0], [a[0] for a in args], _label(r[1], sel, [a[1] for a in args])))
+    if own_pool:
+        inputs.pool = pool              # released with the inputs
     return inputs
 
 

@@ -25,6 +25,7 @@ more, and `results` one record per method.
 """
 from __future__ import annotations
 
+import fnmatch
 import time
 
 from catalyst.backend.install import InstallError, assemble
@@ -78,6 +79,7 @@ class LLMOptimizer:
         self.cache = LLMCache(self.config.cache_dir)
         self.report = report or (lambda section, text: None)
         self.pending: dict[int, tuple] = {}      # method -> (fn, wat, captured)
+        self.pool = gen.ValuePool(self.vm)       # generated input values, made once
         self.done: set[int] = set()
         self.disabled = ""
         self.results: list[dict] = []
@@ -111,6 +113,10 @@ class LLMOptimizer:
         captured = None
         try:
             m = self.t.method_input(method)
+            if not gen.installed_in_class(self.vm, m):
+                return                  # a doIt, or a method replaced since: nobody calls it again
+            if not any(fnmatch.fnmatchcase(m.name, p.strip()) for p in self.config.methods.split(",")):
+                return
             words = gen.capture(self.vm, m)
             if words is not None:
                 hold = gen.Inputs(self.vm)
@@ -198,7 +204,8 @@ class LLMOptimizer:
         if not baseline:                  # uninstalled meanwhile (trapped, kept deoptimizing)
             return False
         with Unobserved(self.vm):
-            cases = gen.generate(self.vm, m, fn, captured[:2] if captured else None, cfg.cases)
+            cases = gen.generate(self.vm, m, fn, captured[:2] if captured else None, cfg.cases,
+                                 self.pool)
             try:
                 checker = Checker(self.vm, method, m, cases, cfg.case_seconds, cfg.timing_runs,
                                   cfg.timing_target, cfg.timed_cases)

@@ -5,7 +5,8 @@ translated while candidates are checked), sends the VM's output (Transcript, std
 into a buffer, and saves what a run can change: the class table, the interpreter's method
 cache, inline caches and method info records, the host handles, the free lists, the object heap
 and every exported mutable global of the core (object memory state and statistics). Every `run`
-starts from that saved state, is bounded in time by wasmtime's epoch interruption, and is
+starts from that saved state (the inline caches only on exit, or after a run that changed
+the class table: they are caches), is bounded in time by wasmtime's epoch interruption, and is
 described structurally (`Outcome`); a trap or a timeout is an outcome, never an exception. On
 exit the state, the statistics, the output and the hook are put back: the program never sees
 the runs.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -24,14 +26,50 @@ from dataclasses import dataclass
 import wasmtime
 
 from catalyst.vm.core import engine
+from catalyst.vm.heap import HeapReader
 from catalyst.vm.vm import HALT_REASONS
 
-# fixed regions of the memory map (wat/00_decls.wat): class table .. VM roots, and the free
-# lists with their byte counters (wat/10_objmem.wat); the heap is added at snapshot time
-FIXED_REGIONS = ((0x10000, 0x900000), (0x2A00000, 0x2A01000))
+# regions of the memory map (wat/00_decls.wat, wat/10_objmem.wat) restored before every run:
+# the class table and the global method cache, the VM roots, the free lists with their byte
+# counters; the used method info records and the heap are added at snapshot time
+CLASS_TABLE = (0x10000, 0x20000)
+EVERY_RUN = (CLASS_TABLE, (0x20000, 0x60000), (0x8F0000, 0x900000), (0x2A00000, 0x2A01000))
+# restored on exit, and before a run that follows one that changed the class table (their
+# entries name classes by index): the inline caches, all info records and the host handles
+INFO_TABLE = 0x460000
+ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, 0x8F0000))
 FAR_DEADLINE = 1 << 62
 STATISTICS = ("stat_interpreted_activations", "stat_translated_activations", "stat_sends",
               "stat_bailouts", "stat_primitive_calls")
+
+
+class MemoryReader(HeapReader):
+    """A HeapReader that reads linear memory through its raw pointer: describing outcomes reads
+    many small words, and each read through wasmtime's Memory API costs tens of microseconds.
+    `refresh()` after anything that may have grown the memory."""
+
+    def __init__(self, core):
+        super().__init__(core)
+        self.refresh()
+
+    def refresh(self):
+        self.base = ctypes.addressof(self.core.memory.data_ptr(self.core.store).contents)
+        self.names: dict[int, str] = {}
+
+    def class_name(self, cls: int) -> str:
+        name = self.names.get(cls)
+        if name is None:
+            name = self.names[cls] = super().class_name(cls)
+        return name
+
+    def u32(self, addr: int) -> int:
+        return int.from_bytes(ctypes.string_at(self.base + addr, 4), "little")
+
+    def bytes_of(self, oop: int) -> bytes:
+        return ctypes.string_at(self.base + oop + 8, self.byte_size(oop))
+
+    def float_of(self, oop: int) -> float:
+        return struct.unpack("<d", ctypes.string_at(self.base + oop + 8, 8))[0]
 
 
 class Unobserved:
@@ -73,6 +111,7 @@ class Sandbox:
         self.output = bytearray()
         self.runs = 0
         self._saved = None
+        self.heap = MemoryReader(vm.core)
 
     # --- state -----------------------------------------------------------------------------
     def _base(self) -> int:
@@ -87,24 +126,31 @@ class Sandbox:
 
     def save(self):
         core = self.core
-        regions = list(FIXED_REGIONS) + [(core.global_value("heap_start"), core.global_value("heap_end"))]
-        base = self._base()
-        copies = []
-        for lo, hi in regions:
-            buf = ctypes.create_string_buffer(hi - lo)
-            ctypes.memmove(buf, base + lo, hi - lo)
-            copies.append((lo, hi, buf))
-        self._saved = (copies, self._globals(), core.quit_code)
-        self._heap_copy = copies[-1]
+        used_info = (INFO_TABLE, INFO_TABLE + 16 * (core.global_value("info_next") + 1))
+        heap = (core.global_value("heap_start"), core.global_value("heap_end"))
+        self._every = [self._copy(r) for r in EVERY_RUN + (used_info, heap)]
+        self._exit = [self._copy(r) for r in ON_EXIT]
+        self._heap_copy = self._every[-1]
+        self._saved_globals = self._globals()
+        self._quit_code = core.quit_code
 
-    def restore(self):
-        copies, globals_, quit_code = self._saved
+    def _copy(self, region):
+        lo, hi = region
+        buf = ctypes.create_string_buffer(hi - lo)
+        ctypes.memmove(buf, self._base() + lo, hi - lo)
+        return lo, hi, buf
+
+    def restore(self, everything: bool = False):
+        """Put the saved state back: what a run changes, or (on exit, or after a run that
+        changed the class table) everything."""
         base = self._base()
-        for lo, hi, buf in copies:
+        lo, hi, classes = self._every[0]
+        everything = everything or ctypes.string_at(base + lo, hi - lo) != classes.raw
+        for lo, hi, buf in self._every + (self._exit if everything else []):
             ctypes.memmove(base + lo, buf, hi - lo)
-        for name, value in globals_.items():
+        for name, value in self._saved_globals.items():
             self.core.set_global(name, value)
-        self.core.quit_code = quit_code
+        self.core.quit_code = self._quit_code
 
     def __enter__(self):
         core = self.core
@@ -117,7 +163,7 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc):
-        self.restore()
+        self.restore(everything=True)
         core = self.core
         core.on_method_hot = self._hook
         core._out, core._err = self._out, self._err
@@ -161,14 +207,15 @@ class Sandbox:
             return Outcome("trap", "WASM trap: " + text.splitlines()[-1].strip(), elapsed, translated)
         code = core.global_value("halt_code")
         out = bytes(self.output).decode("latin-1")
+        self.heap.refresh()
         if code == 1:
             obj = core.call("halt_object")
-            text = self.vm.heap.string_of(obj) if obj and not obj & 3 else "Error"
+            text = self.heap.string_of(obj) if obj and not obj & 3 else "Error"
             return Outcome("error", f"error {text!r} output {out!r}", elapsed, translated)
         if code:
             return Outcome("halt", HALT_REASONS.get(code, f"halt {code}"), elapsed, translated)
-        text = (f"answer {describe(self.vm, result, self.existed)} receiver after "
-                f"{describe(self.vm, receiver, self.existed, 3)} output {out!r}")
+        text = (f"answer {describe(self.heap, result, self.existed)} receiver after "
+                f"{describe(self.heap, receiver, self.existed, 3)} output {out!r}")
         return Outcome("value", text, elapsed, translated)
 
 
@@ -179,16 +226,15 @@ class Sandbox:
         if not lo <= oop < hi - 8:
             return False
         old = int.from_bytes(ctypes.string_at(ctypes.addressof(buf) + oop - lo, 8), "little")
-        now = int.from_bytes(self.core.read_bytes(oop, 8), "little")
+        now = int.from_bytes(ctypes.string_at(self.heap.base + oop, 8), "little")
         mask = 0x3FFFFF | (0x3FFFFF << 32)          # class index and identity hash
         return old & 0x3FFFFF != 0 and old & mask == now & mask
 
 
-def describe(vm, oop: int, existed, depth: int = 2) -> str:
+def describe(h: HeapReader, oop: int, existed, depth: int = 2) -> str:
     """A value as two runs from the same saved state can compare it: immediates by value,
     objects that existed before the run (`existed(oop)`) by identity and, to `depth`, contents;
     new objects by class and contents. NaNs compare equal whatever their bits."""
-    h = vm.heap
     oop &= 0xFFFFFFFF
     if oop & 1:
         v = oop >> 1
@@ -205,11 +251,11 @@ def describe(vm, oop: int, existed, depth: int = 2) -> str:
         if fmt >= 16:
             return f"{ident}:{name}:{h.bytes_of(oop).hex()}"
         if fmt == 10 or 12 <= fmt < 16:
-            return f"{ident}:{name}:{h.core.read_bytes(oop + 8, 4 * h.num_slots(oop)).hex()}"
+            return f"{ident}:{name}:{b''.join(h.slot(oop, i).to_bytes(4, 'little') for i in range(h.num_slots(oop))).hex()}"
         if depth == 0 or fmt >= 6:
             return f"{ident}:{name}"
         n = h.num_slots(oop)
-        inner = " ".join(describe(vm, h.slot(oop, i), existed, depth - 1) for i in range(min(n, 32)))
+        inner = " ".join(describe(h, h.slot(oop, i), existed, depth - 1) for i in range(min(n, 32)))
         return f"{ident}:{name}({inner}{' ...' if n > 32 else ''})"
     except Exception:
         return f"<unreadable {oop:#x}>"

@@ -578,8 +578,7 @@ def _describe(f: _Facts, r: Renderer, names: Names, category: str, summary: str,
     at_puts = [r.instr(i, 0) for i in f.sends if selector(i) in ("at:put:", "basicAt:put:")]
     if at_puts:
         parts.append("It stores into indexable objects: " + "; ".join(dict.fromkeys(at_puts)) + ".")
-    full = sorted({selector(i) for i in f.sends if i.op == "send" and selector(i) not in COMPARISONS
-                   and selector(i) not in ARITHMETIC})
+    full = sorted({selector(i) for i in f.sends if i.op == "send"})
     if full:
         parts.append("Full message sends (through vm_send): " + ", ".join("#" + s for s in full) + ".")
     if feedback_classes:

@@ -159,14 +159,16 @@ class Checker:
         return chosen + rest[:max(room, 0)]
 
     def _calibrate(self, sb, i: int, index: int) -> int:
-        """Sends per timed run: grown until a run of the baseline takes `timing_target`, so that
-        the fixed cost of a run (restoring the state, entering the VM) weighs little."""
-        count = 1
-        while count < 1_000_000:
+        """Sends per timed run: enough that a run of the baseline takes `timing_target`, so that
+        the fixed cost of a run (restoring the state, entering the VM) weighs little. The
+        first guess comes from the interpreter's time for one send."""
+        guess = self.reference_outcomes[i].seconds
+        count = max(1, min(1_000_000, int(self.timing_target / max(guess, 1e-6))))
+        for _ in range(4):
             t = self._timed_run(sb, i, index, count)
-            if t >= self.timing_target:
+            if t >= 0.8 * self.timing_target or count >= 1_000_000:
                 break
-            count = min(1_000_000, max(count * 2, int(count * self.timing_target / max(t, 1e-6) * 1.2)))
+            count = min(1_000_000, max(count * 2, int(count * self.timing_target / max(t, 1e-6))))
         return count
 
     def _timed_run(self, sb, i: int, index: int, count: int) -> float:
