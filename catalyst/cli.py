@@ -40,7 +40,7 @@ def _vm(args):
         except ImageFormatError as e:
             raise UsageError(f"--image {args.image}: not a usable image: {e}") from None
     from catalyst.llm import commandline as llm_options
-    llm = llm_options.apply(args)
+    llm = llm_options.apply(args, warn=lambda text: print(text, file=sys.stderr))
     vm = VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
                     llm=llm, validate=getattr(args, "validate", 0))
     if llm:

@@ -161,3 +161,19 @@ def test_bench_llm_tier_needs_a_service(env, capfd):
     assert "python -m catalyst.llm.fake_server" in err
     code, out, err = run_cli(["bench", "tiny-sends", "--tiers", "interp,turbo"], capfd)
     assert code == 2 and "unknown tier(s) turbo" in err
+
+
+def test_a_config_file_can_turn_the_pass_on(env, capfd):
+    from test_llm_support import FAST, fenced
+    cfg = env["tmp"] / "on.toml"
+    with FakeLLMServer.scripted([fenced(FAST)], only="Integer>>llmSum") as srv:
+        cfg.write_text(f'enabled = true\nurl = "{srv.url}"\nmethods = "Integer>>llmSum"\n'
+                       f'max_attempts = 1\ncase_seconds = 0.05\ntiming_runs = 3\ntiming_target = 0.004\n'
+                       f'cache_dir = "{env["tmp"] / "c"}"\n')
+        env["monkeypatch"].setenv("CATALYST_LLM_CONFIG", str(cfg))
+        code, out, err = run_cli(["run", env["prog"], "-e", CHECK, "--stats"], capfd)   # no --llm
+    assert code == 0 and out == OUTPUT
+    assert stats_of(err)["llm_successes"] == 1
+    cfg.write_text("enabled = maybe\n")
+    code, out, err = run_cli(["eval", "3 + 4"], capfd)
+    assert code == 0 and out == "7\n" and "not valid TOML" in err and "running without the LLM pass" in err

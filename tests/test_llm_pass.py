@@ -153,3 +153,22 @@ def test_request_carries_the_prompt_and_the_key(tmp_path):
     retry = b2["messages"][-1]["content"]
     assert "## Your previous answer was rejected" in retry and "wrong result" in retry
     assert KEY not in text and KEY not in retry
+
+
+def test_runtime_validation_watches_llm_translations(tmp_path):
+    """With --validate N, an installed LLM translation is compared with the interpreter on its
+    first N activations, like the JIT's own translations."""
+    srv = start([fenced(FAST)])
+    try:
+        vm = VM.default(jit="on", threshold=10 ** 9, validate=5)
+        vm.file_in_text(METHOD)
+        vm.jit.llm = LLMOptimizer(vm.jit, LLMConfig(srv.url, "fake-model", KEY),
+                                  **{**SETTINGS, "cache_dir": str(tmp_path)})
+        assert vm.eval(WARM) == WARM_VALUE
+        m = vm.lookup_method(vm.class_named("Integer"), "llmSum")
+        assert vm.jit.translate(m)
+        assert vm.eval(CHECK) == CHECK_VALUE and vm.eval(CHECK) == CHECK_VALUE
+    finally:
+        srv.stop()
+    s = vm.stats()
+    assert s["llm_successes"] == 1 and s["validated_activations"] >= 5 and s["validation_mismatches"] == 0

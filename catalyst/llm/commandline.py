@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from catalyst.llm.config import CONFIG_ENV, LLMConfig, LLMConfigError
+from catalyst.llm.config import CONFIG_ENV, LLMConfig, LLMConfigError, read_config_file
 
 
 def add_options(p) -> None:
@@ -23,11 +23,20 @@ def add_options(p) -> None:
                         "max_methods, ...); implies --llm")
 
 
-def apply(args) -> bool:
+def apply(args, warn=None) -> bool:
+    """Is the pass wanted: --llm, --llm-config FILE, or a CATALYST_LLM_CONFIG file that says
+    `enabled = true`? (A broken config file is reported through `warn` when --llm is absent;
+    with --llm, creating the pass reports it.)"""
     path = getattr(args, "llm_config", None)
     if path:
         os.environ[CONFIG_ENV] = path
         args.llm = True
+    if not getattr(args, "llm", False) and os.environ.get(CONFIG_ENV):
+        try:
+            args.llm = bool(read_config_file(os.environ[CONFIG_ENV]).get("enabled"))
+        except LLMConfigError as e:
+            if warn is not None:
+                warn(f"catalyst: {e}; running without the LLM pass")
     return bool(getattr(args, "llm", False))
 
 

@@ -1,7 +1,8 @@
 """Where the optional LLM pass finds its service, and how hard it tries.
 
 Sources, later ones winning: a config file (TOML or JSON) named by CATALYST_LLM_CONFIG (the
-`--llm-config FILE` option sets it), then the environment: CATALYST_LLM_URL (an
+`--llm-config FILE` option sets it; with `enabled = true` in it the command line needs no
+`--llm`), then the environment: CATALYST_LLM_URL (an
 OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1), CATALYST_LLM_MODEL, and the key from
 CATALYST_LLM_KEY or CATALYST_LLM_KEY_FILE. A config file holds the settings below and may name
 a `key_file`, but may not hold the key itself. A key file that group or others can read is
@@ -42,6 +43,7 @@ class LLMConfig:
     timing_target: float = 0.01    # seconds one timed sample of the baseline takes
     timed_cases: int = 8           # inputs timed (spread from cheap to costly)
     cache_dir: str | None = None
+    enabled: bool = False          # in a config file: turn the pass on without --llm
 
     @classmethod
     def from_env(cls, env=None) -> "LLMConfig":
@@ -114,6 +116,10 @@ def read_config_file(path: str) -> dict:
 
 def _setting(path: str, name: str, value):
     kind = SETTINGS[name]
+    if name == "enabled":
+        if not isinstance(value, bool):
+            raise LLMConfigError(f"LLM config file {path}: enabled must be true or false, not {value!r}")
+        return value
     try:
         if "int" in str(kind):
             v = int(value)

@@ -13,7 +13,7 @@ the input the program itself uses.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from catalyst.llm.semantics import class_table, operand_classes
 from catalyst.vm.heap import tag_char, tag_int
@@ -55,12 +55,12 @@ class Case:
     captured: bool = False       # the program's own input, read at the hot hook
 
 
-@dataclass
-class Inputs:
-    vm: object
-    cases: list = field(default_factory=list)
-    handles: list = field(default_factory=list)
-    pool: object = None              # a ValuePool made for these inputs alone
+class Held:
+    """Objects kept alive by host handles (GC roots) until `release()`."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.handles: list = []
 
     def hold(self, oop: int) -> int:
         if not oop & 3:
@@ -71,19 +71,31 @@ class Inputs:
         for h in self.handles:
             self.vm.core.call("handle_free", h)
         self.handles.clear()
+
+
+class Inputs(Held):
+    """The cases for one method; their values (and whatever else `hold` is given) live until
+    `release()`."""
+
+    def __init__(self, vm):
+        super().__init__(vm)
+        self.cases: list[Case] = []
+        self.pool = None               # a ValuePool made for these inputs alone
+
+    def release(self):
+        super().release()
         if self.pool is not None:
             self.pool.release()
 
 
-class ValuePool:
+class ValuePool(Held):
     """Generated values, made once per VM and kept (held by handles) for every later method:
     validation runs cannot change them for good (each run is undone), the program never sees
     them. A class's expressions are evaluated in one doIt when they all work."""
 
     def __init__(self, vm):
-        self.vm = vm
+        super().__init__(vm)
         self.values: dict = {}
-        self.handles: list = []
 
     def key(self, spec):
         if isinstance(spec, str) and spec.endswith(" new"):
@@ -109,26 +121,19 @@ class ValuePool:
         vm = self.vm
         try:
             arr = vm.evaluate("{" + ". ".join(f"({s})" for s in specs) + "}")
-            oops = [vm.heap.slot(arr, k) for k in range(len(specs))]
+            oops = [self.hold(vm.heap.slot(arr, k)) for k in range(len(specs))]
         except Exception:                 # one of them does not work here: one at a time
             oops = []
             for s in specs:
                 try:
-                    oops.append(self._hold(vm.evaluate(s)))
+                    oops.append(self.hold(vm.evaluate(s)))
                 except Exception:         # that class or expression does not exist in this image
                     oops.append(None)
         for spec, oop in zip(specs, oops):
-            self.values[self.key(spec)] = self._hold(oop) if oop is not None else None
-
-    def _hold(self, oop: int) -> int:
-        if not oop & 3:
-            self.handles.append(self.vm.core.call("handle_new", oop))
-        return oop
+            self.values[self.key(spec)] = oop
 
     def release(self):
-        for h in self.handles:
-            self.vm.core.call("handle_free", h)
-        self.handles.clear()
+        super().release()
         self.values.clear()
 
 

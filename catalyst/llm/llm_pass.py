@@ -119,7 +119,7 @@ class LLMOptimizer:
                 return
             words = gen.capture(self.vm, m)
             if words is not None:
-                hold = gen.Inputs(self.vm)
+                hold = gen.Held(self.vm)
                 captured = (hold.hold(words[0]), [hold.hold(a) for a in words[1]], hold)
         except Exception:           # a frame we cannot read: no captured input, that is all
             captured = None

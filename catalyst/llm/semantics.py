@@ -275,23 +275,15 @@ def operand_classes(fn: Function) -> dict:
 
 
 def _loops(fn: Function):
-    """(header, blocks, back-edge sources) of each natural loop, loops sharing a header merged."""
+    """(header, blocks, back-edge sources) of each natural loop (from `Function.loops`), loops
+    sharing a header merged; the header is the block of the loop that dominates the others."""
     idom = fn.dominators()
     by_header: dict = {}
-    for u, h in fn.cfg.edges():
-        if _dominates(idom, h, u):
-            body, srcs = by_header.setdefault(h, (set(), []))
-            srcs.append(u)
-            body.update({h, u})
-            work = [u]
-            while work:
-                n = work.pop()
-                for p in fn.cfg.predecessors(n):
-                    if p not in body:
-                        body.add(p)
-                        work.append(p)
-    return [(h, body, sorted(srcs, key=fn.order)) for h, (body, srcs) in
-            sorted(by_header.items(), key=lambda kv: fn.order(kv[0]))]
+    for body in fn.loops():
+        header = next(b for b in body if all(_dominates(idom, b, x) for x in body))
+        by_header.setdefault(header, set()).update(body)
+    return [(h, body, [p for p in fn.preds(h) if p in body])
+            for h, body in sorted(by_header.items(), key=lambda kv: fn.order(kv[0]))]
 
 
 def _dominates(idom: dict, a: str, b: str) -> bool:
