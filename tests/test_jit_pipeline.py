@@ -62,10 +62,10 @@ def test_translated_code_runs_and_agrees(jvm):
     jit = jvm.jit
     for cls, sel in [("Integer", "benchFib"), ("Integer", "benchmark")]:
         assert jit.translate(method(jvm, cls, sel)), jit.failures[-1:]
-    before = jvm.core.global_value("stat_translated_activations")
+    before = jvm.core.call("translated_activations")
     assert jvm.eval("22 benchFib") == "57313"
     assert jvm.eval("2 benchmark") == "1028"
-    assert jvm.core.global_value("stat_translated_activations") - before > 50000
+    assert jvm.core.call("translated_activations") - before > 50000
 
 
 def test_guard_failure_deoptimizes_to_the_interpreter():
@@ -119,3 +119,11 @@ deep: n
     m = vm.lookup_method(vm.class_named("Deep"), "deep:")
     assert vm.core.call("method_jit_index", m) != 0      # still translated: depth is no failure
     assert vm.stats()["translated_activations"] > 100
+
+
+def test_backend_constants_match_the_core(jvm):
+    """The lowering bakes in the core's jit cells address and native depth limit."""
+    from catalyst.backend import lower
+    assert jvm.core.global_value("jit_cells") == lower.JIT_CELLS
+    assert jvm.core.global_value("jit_depth_limit") == lower.DEPTH_LIMIT
+    assert jvm.core.global_value("stack_limit") == lower.Lowerer.STACK_LIMIT

@@ -9,6 +9,9 @@
 ;;   0x0006_0000 .. 0x0045_FFFF  $icTable: per-send-site inline caches (interpreter)
 ;;   0x0046_0000 .. 0x0085_FFFF  $infoTable: method info records (interpreter; ABI.md section 9)
 ;;   0x0086_0000 .. 0x008D_FFFF  $handles: roots held by the host (GC roots)
+;;   0x008E_0000 .. 0x008E_00FF  $jitCells: state translated code reads and writes at fixed
+;;                               addresses (cheaper for it than imported globals): +0 the native
+;;                               nesting depth (i32), +8 translated activations (i64)
 ;;   0x008F_0000 .. 0x008F_03FF  $vmRoots: 256 oop slots the GC marks (interpreter's own roots)
 ;;   0x0090_0000 .. 0x0290_FFFF  frame stack ($stackBase .. $stackLimit, 32 MB, grows up)
 ;;   0x0300_0000 ..              the object heap ($heapStart .. $heapEnd, grows up to $heapLimit)
@@ -19,6 +22,9 @@
 (import "host" "time_us" (func $host_time_us (result i64)))
 (import "host" "math1" (func $host_math1 (param i32 f64) (result f64)))
 (import "host" "quit" (func $host_quit (param i32)))
+;; a flushCache primitive ran: method dictionaries changed for this selector (0: any selector);
+;; the host drops translations that bound a target of such a send
+(import "host" "code_changed" (func $host_code_changed (param i32)))
 ;; write Python's shortest round-trip repr of a double as ASCII at ptr; answer its length
 (import "host" "float_repr" (func $host_float_repr (param f64 i32) (result i32)))
 ;; named primitives the host implements: (module name oop, primitive name oop, receiver+args sp,
@@ -41,6 +47,7 @@
 (global $infoTable i32 (i32.const 0x460000))
 (global $handles i32 (i32.const 0x860000))
 (global $handlesSize i32 (i32.const 0x20000))  ;; entries (4 bytes each)
+(global $jitCells (export "jit_cells") i32 (i32.const 0x8E0000))
 (global $vmRoots (export "vm_roots") i32 (i32.const 0x8F0000))
 (global $vmRootsSize i32 (i32.const 256))
 (global $stackBase (export "stack_base") i32 (i32.const 0x900000))

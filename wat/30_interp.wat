@@ -8,17 +8,21 @@
 
 (global $ip (mut i32) (i32.const 0))
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
-(global $statTranslated (export "stat_translated_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
 (global $statPrimCalls (export "stat_primitive_calls") (mut i64) (i64.const 0))
 (global $jitAlways (export "jit_always") (mut i32) (i32.const 0))
 ;; Nesting of WASM activations that run Smalltalk (translated functions and nested interpreter
-;; loops). Past $jitDepthLimit translated code stops calling and hands its frame back to the
-;; interpreter at the send (which needs no WASM stack), so deep recursion never exhausts the
-;; native stack.
-(global $jitDepth (export "jit_depth") (mut i32) (i32.const 0))
+;; loops), kept at $jitCells+0. Past $jitDepthLimit translated code stops calling and hands its
+;; frame back to the interpreter at the send (which needs no WASM stack), so deep recursion never
+;; exhausts the native stack. Translated activations are counted at $jitCells+8 (i64).
 (global $jitDepthLimit (export "jit_depth_limit") i32 (i32.const 400))
+(func $jit_depth_add (param $d i32)
+  (i32.store (global.get $jitCells) (i32.add (i32.load (global.get $jitCells)) (local.get $d))))
+(func $count_translated
+  (i64.store offset=8 (global.get $jitCells) (i64.add (i64.load offset=8 (global.get $jitCells)) (i64.const 1))))
+(func $translated_activations (export "translated_activations") (result i64)
+  (i64.load offset=8 (global.get $jitCells)))
 ;; set by translated code when it hands a frame back because of depth, not a failed guard
 (global $depthDeopt (export "depth_deopt") (mut i32) (i32.const 0))
 (global $jitEnabled (export "jit_enabled") (mut i32) (i32.const 0))
@@ -34,6 +38,9 @@
 (global $FLAG_BASE i32 (i32.const 0x200))
 ;;   10 translated: a translated function is running this frame (its WASM activation is live)
 (global $FLAG_TRANSLATED i32 (i32.const 0x400))
+;;   11 written: a slot of this translated frame was stored through its context; translated code
+;;      (which may hold temps in locals) deoptimizes after the send it is in (ABI.md section 8)
+(global $FLAG_WRITTEN i32 (i32.const 0x800))
 
 ;; --- method headers -----------------------------------------------------------------------
 
@@ -122,6 +129,15 @@
   (local $rec i32)
   (local.set $rec (call $method_info (local.get $m)))
   (if (local.get $rec) (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
+
+;; (method) the method may get hot again: its counter and hot flag start over (after the host
+;; dropped a translation whose assumptions no longer hold)
+(func $method_rearm (export "method_rearm") (param $m i32)
+  (local $rec i32)
+  (local.set $rec (call $method_info (local.get $m)))
+  (if (local.get $rec)
+    (then (i32.store offset=4 (local.get $rec) (i32.const 0))
+          (i32.store offset=12 (local.get $rec) (i32.const 0)))))
 
 (func $set_hot_threshold (export "set_hot_threshold") (param $n i32)
   (global.set $hotThreshold (local.get $n)))
@@ -414,6 +430,8 @@
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
              (local.get $v))
+  (if (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_TRANSLATED))
+    (then (i32.store offset=24 (local.get $fp) (i32.or (i32.load offset=24 (local.get $fp)) (global.get $FLAG_WRITTEN)))))
   (i32.const 1))
 
 ;; (closure, numArgs) Activate a BlockClosure with numArgs arguments on the stack above it.

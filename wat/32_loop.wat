@@ -762,8 +762,9 @@
 ;; which at least one is a Float, computed as the interpreter's fast path does; 0 when the full
 ;; send is needed (not Floats, division by zero, out of memory). Translated code calls it after
 ;; writing its stack back (the boxed result may need a collection).
-(func $float_special (export "float_special") (param $op i32) (param $a i32) (param $b i32) (result i32)
+(func $float_special (export "float_special") (param $fp i32) (param $op i32) (param $a i32) (param $b i32) (result i32)
   (local $x f64) (local $y f64)
+  (global.set $fp (local.get $fp))    ;; the boxed result may make the GC run: fp's frame is a root
   (if (i32.eqz (call $float_operands (local.get $a) (local.get $b))) (then (return (i32.const 0))))
   (local.set $x (global.get $floatA))
   (local.set $y (global.get $floatB))

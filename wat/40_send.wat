@@ -85,14 +85,17 @@
   (local.set $frame (i32.add (global.get $sp) (i32.const 4)))
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
-  (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $count_translated)
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (local.get $index)))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   ;; the translated activation is over: the frame (if still there) is the interpreter's now
   (i32.store offset=24 (local.get $frame)
-             (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
-  (if (local.get $r) (then (return (call $return_from_frame (local.get $r)))))
+             (i32.and (i32.load offset=24 (local.get $frame))
+                      (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
+  ;; translated code does not keep $fp (ABI.md section 8): after a normal return it is $frame
+  (if (local.get $r) (then (global.set $fp (local.get $frame))
+                           (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
   ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP.
@@ -179,6 +182,8 @@
               (i32.or (i32.eq (local.get $prim) (i32.const 116)) (i32.eq (local.get $prim) (i32.const 119))))
     (then (call $interp_gc_flush)
           (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
+          ;; 119 is Symbol>>flushCache: only sends of that selector are affected
+          (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
   (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
@@ -268,7 +273,7 @@
   (local $n i32) (local $r i32)
   (global.set $haltCode (i32.const 0))
   (global.set $unwinding (i32.const 0))
-  (global.set $jitDepth (i32.const 0))
+  (i32.store (global.get $jitCells) (i32.const 0))
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
   (i32.store (global.get $sp) (local.get $rcvr))
@@ -288,17 +293,18 @@
           (return (i32.const 0))))
   (local.get $r))
 
-;; (sp, selector, numArgs) -> result of a full send (for translated code). The receiver and
-;; arguments end at sp in the current frame ($fp). Runs the callee to completion (a nested
+;; (fp, sp, selector, numArgs) -> result of a full send (for translated code). The receiver and
+;; arguments end at sp in the frame fp (which becomes the current frame). Runs the callee to completion (a nested
 ;; interpreter loop when it is interpreted). 0 when the run halted or an unwind is passing.
-(func $vm_send (export "vm_send") (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
-  (call $vm_send_super (local.get $sp) (local.get $sel) (local.get $nargs)
+(func $vm_send (export "vm_send") (param $fp i32) (param $sp i32) (param $sel i32) (param $nargs i32) (result i32)
+  (call $vm_send_super (local.get $fp) (local.get $sp) (local.get $sel) (local.get $nargs)
         (call $om_class_of (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))))
 
-;; (sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
+;; (fp, sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
 ;; (the superclass of the sender's method class for super sends).
-(func $vm_send_super (export "vm_send_super") (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
+(func $vm_send_super (export "vm_send_super") (param $fp i32) (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
   (local $m i32)
+  (global.set $fp (local.get $fp))
   (global.set $sp (local.get $sp))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
@@ -329,9 +335,9 @@
           ;; as a base frame; if it completed at once (a primitive), its result is on the stack
           (if (i32.eq (global.get $fp) (local.get $caller)) (then (return (i32.load (global.get $sp)))))
           (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
-          (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+          (call $jit_depth_add (i32.const 1))
           (local.set $r (call $interpret))
-          (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+          (call $jit_depth_add (i32.const -1))
           (global.set $ip (local.get $savedIp))
           (return (local.get $r))))))
   (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
@@ -339,14 +345,16 @@
       (local.set $dest (i32.add (global.get $sp) (i32.const 4)))   ;; the new frame
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
-      (global.set $statTranslated (i64.add (global.get $statTranslated) (i64.const 1)))
-      (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+      (call $count_translated)
+      (call $jit_depth_add (i32.const 1))
       (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (i32.load offset=8 (local.get $rec))))
-      (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+      (call $jit_depth_add (i32.const -1))
       (i32.store offset=24 (local.get $dest)
-                 (i32.and (i32.load offset=24 (local.get $dest)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1))))
+                 (i32.and (i32.load offset=24 (local.get $dest))
+                          (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
       (if (local.get $r)
-        (then (drop (call $return_from_frame (local.get $r)))
+        (then (global.set $fp (local.get $dest))
+              (drop (call $return_from_frame (local.get $r)))
               (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
               (return (local.get $r))))
       (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
@@ -359,9 +367,9 @@
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_BASE)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
       (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   (global.set $ip (local.get $savedIp))
   (local.get $r))
 
@@ -385,9 +393,9 @@
                      (global.get $FLAG_BASE)))
   (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $frame)) (i32.load offset=8 (local.get $frame))))
   (global.set $sp (i32.load offset=12 (local.get $frame)))
-  (global.set $jitDepth (i32.add (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
-  (global.set $jitDepth (i32.sub (global.get $jitDepth) (i32.const 1)))
+  (call $jit_depth_add (i32.const -1))
   (global.set $ip (local.get $savedIp))
   (local.get $r))
 

@@ -48,22 +48,31 @@ class ValidationError(Exception):
     """binaryen rejected a module; the message is binaryen's own text."""
 
 
+_capture_file = None     # one temporary file, reused by every capture (made on first use)
+
+
 def _capture_fds(fn):
-    """Run fn with C-level stdout/stderr captured (binaryen prints validation errors there)."""
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        saved = [os.dup(1), os.dup(2)]
-        try:
-            os.dup2(tmp.fileno(), 1)
-            os.dup2(tmp.fileno(), 2)
-            result = fn()
-        finally:
-            _libc_fflush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-        tmp.seek(0)
-        return result, tmp.read().decode("utf-8", "replace")
+    """Run fn with C-level stdout/stderr captured (binaryen prints validation errors there).
+    Called with _lock held."""
+    global _capture_file
+    if _capture_file is None:
+        _capture_file = tempfile.TemporaryFile(mode="w+b")
+    tmp = _capture_file
+    tmp.seek(0)
+    tmp.truncate()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(tmp.fileno(), 1)
+        os.dup2(tmp.fileno(), 2)
+        result = fn()
+    finally:
+        _libc_fflush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+    tmp.seek(0)
+    return result, tmp.read().decode("utf-8", "replace")
 
 
 def _libc_fflush():
@@ -79,12 +88,15 @@ def _read(wasm: bytes):
 
 def validate(wasm: bytes) -> None:
     """Raise ValidationError (with binaryen's message) unless binaryen validates the module."""
-    with _lock:
-        mod, _ = _capture_fds(lambda: _read(wasm))
+    def read_and_validate():
+        mod = _read(wasm)
         try:
-            ok, text = _capture_fds(lambda: bool(_lib.BinaryenModuleValidate(mod)))
+            return bool(_lib.BinaryenModuleValidate(mod))
         finally:
             _lib.BinaryenModuleDispose(mod)
+
+    with _lock:
+        ok, text = _capture_fds(read_and_validate)
     if not ok:
         raise ValidationError(text.strip() or "binaryen: module is invalid")
 

@@ -3,9 +3,10 @@
 The function follows ABI.md section 8: its parameter is the frame pointer the caller built; it
 answers the result oop, or 0 after writing the frame back for the interpreter (a guard failed:
 a conditional jump on a non-Boolean), or 0 when a send it made answered 0 (the run halted or an
-unwind passes through). Control flow: every basic block is a case of a `br_table` state machine
-inside one loop (WAT has no goto; this handles any CFG, loops included). SSA values are WASM
-locals; phis are copied on the edges into their block.
+unwind passes through). Control flow: WAT has no goto, so a reducible CFG becomes nested
+`block`s and `loop`s along the dominator tree (backend/structure.py); an irreducible one becomes
+a `br_table` state machine inside one loop. SSA values are WASM locals; phis are copied on the
+edges into their block.
 
 Before every send the operand stack (values under the receiver, the receiver and the
 arguments) is stored into the frame's stack slots and FRAME_IP/FRAME_SP are set: that is both
@@ -13,13 +14,14 @@ the GC's root set and the interpreter's view of the frame, should it need it.
 """
 from __future__ import annotations
 
-from catalyst.ir.ir import Function, Instr
+from catalyst.backend import structure
+from catalyst.ir.ir import Function, Instr, value_args
 
 IMPORTS = """  (import "core" "memory" (memory 0))
-  (import "core" "vm_send" (func $vm_send (param i32 i32 i32) (result i32)))
-  (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32) (result i32)))
+  (import "core" "vm_send" (func $vm_send (param i32 i32 i32 i32) (result i32)))
+  (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
-  (import "core" "float_special" (func $float_special (param i32 i32 i32) (result i32)))
+  (import "core" "float_special" (func $float_special (param i32 i32 i32 i32) (result i32)))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
@@ -27,9 +29,6 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "nil" (global $nil (mut i32)))
   (import "core" "unwinding" (global $unwinding (mut i32)))
   (import "core" "halt_code" (global $halt (mut i32)))
-  (import "core" "stat_translated_activations" (global $translated (mut i64)))
-  (import "core" "jit_depth" (global $depth (mut i32)))
-  (import "core" "jit_depth_limit" (global $depthLimit i32))
   (import "core" "depth_deopt" (global $depthDeopt (mut i32)))
   (type $jitfn (func (param i32) (result i32)))
   (import "core" "fp" (global $gfp (mut i32)))
@@ -53,6 +52,19 @@ INT_OPS = {
     "ne": ("(i64.ne (local.get $x) (local.get $y))", True),
 }
 
+# The core's cells for translated code (wat/00_decls.wat $jitCells): +0 native depth, +8 count of
+# translated activations; and the depth at which translated code stops calling (jit_depth_limit).
+JIT_CELLS = 0x8E0000
+DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
+DEPTH_LIMIT = 400
+
+# SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)
+TAGGED_ARITH = {"add": "i32.add", "sub": "i32.sub"}
+
+# SmallInteger comparisons on the tagged words themselves: (2a+1) < (2b+1) iff a < b
+TAGGED_COMPARE = {"lt": "i32.lt_s", "gt": "i32.gt_s", "le": "i32.le_s", "ge": "i32.ge_s",
+                  "eq": "i32.eq", "ne": "i32.ne"}
+
 
 class LowerError(Exception):
     pass
@@ -66,6 +78,8 @@ class Lowerer:
         self.order = list(fn.blocks)
         self.index = {lab: k for k, lab in enumerate(self.order)}
         self.stack_base = 32 + 4 * fn.num_temps
+        self.plan = None
+        self._uses = None
 
     def w(self, s: str):
         self.lines.append(s)
@@ -76,11 +90,22 @@ class Lowerer:
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
         out = [f"(module ${self.module_name}" if self.module_name else "(module", IMPORTS.rstrip("\n"),
                f"  (func $method (export \"method\") (param $fp i32) (result i32)",
-               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32)"]
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
         if phi_tmps:
             out.append("    " + " ".join(f"(local {p} i32)" for p in phi_tmps))
+        try:
+            self.plan = structure.plan(fn)
+        except structure.Irreducible:
+            self.plan = None
+        if self.plan is not None:
+            self.lines = []
+            self.tree(fn.entry)
+            out += ["    " + l for l in self.lines]
+            out.append("    (unreachable)))")
+            return "\n".join(out) + "\n"
+        # an irreducible CFG: every block is a case of a br_table inside one loop
         n = len(self.order)
         out.append("    (loop $dispatch")
         opens = " ".join(f"(block $B{k}" for k in reversed(range(n)))
@@ -94,6 +119,27 @@ class Lowerer:
             out.append("      )" if k < n - 1 else "      (unreachable))")
         out.append("    (unreachable)))")
         return "\n".join(out) + "\n"
+
+    # --- structured control flow (backend/structure.py) -------------------------------------
+    def tree(self, lab: str):
+        """The code of block lab and of everything it immediately dominates."""
+        if lab in self.plan.loop_headers:
+            self.w(f"(loop $L{lab}")
+            self.within(lab, self.plan.children[lab])
+            self.w(")")
+        else:
+            self.within(lab, self.plan.children[lab])
+
+    def within(self, lab: str, merges: list[str]):
+        """lab's code inside one `block` per merge child; each child follows its block's end."""
+        if not merges:
+            self.w(f";; {lab}")
+            self.block(lab)
+            return
+        self.w(f"(block $M{merges[0]}")
+        self.within(lab, merges[1:])
+        self.w(")")
+        self.tree(merges[0])
 
     # --- helpers ---------------------------------------------------------------------------
     def get(self, v: str) -> str:
@@ -110,16 +156,44 @@ class Lowerer:
 
     def goto(self, src: str, dst: str):
         """Phi copies for the edge src -> dst, then continue at dst."""
-        phis = self.fn.blocks[dst].phis
-        for k, p in enumerate(phis):
+        # the phis' copies happen at once: a source that is itself a phi of dst (assigned by
+        # an earlier copy) goes through a temporary
+        copies = []
+        for p in self.fn.blocks[dst].phis:
             v = next(a.split(":")[0] for a in p.args if a.split(":")[1] == src)
-            self.w(f"(local.set $p{k} {self.get(v)})")
-        for k, p in enumerate(phis):
-            self.w(f"(local.set ${p.result} (local.get $p{k}))")
-        self.w(f"(local.set $state (i32.const {self.index[dst]}))")
-        self.w("(br $dispatch)")
+            if v != p.result:
+                copies.append((p.result, v))
+        targets = {d for d, _ in copies}
+        via = [k for k, (_, v) in enumerate(copies) if v in targets]
+        for k in via:
+            self.w(f"(local.set $p{k} {self.get(copies[k][1])})")
+        for k, (d, v) in enumerate(copies):
+            self.w(f"(local.set ${d} {'(local.get $p%d)' % k if k in via else self.get(v)})")
+        if self.plan is None:
+            self.w(f"(local.set $state (i32.const {self.index[dst]}))")
+            self.w("(br $dispatch)")
+        elif self.plan.is_backward(src, dst):
+            self.w(f"(br $L{dst})")
+        elif dst in self.plan.merges:
+            self.w(f"(br $M{dst})")
+        else:
+            self.tree(dst)
+
+    def oop(self, name: str) -> str:
+        """nil, true or false: a constant when the function knows the VM's oops (they never move),
+        else read from the core's globals."""
+        oop = self.fn.annotations.get("oops", {}).get(name)
+        return f"(i32.const {oop})" if oop else f"(global.get ${name})"
+
+    def deopt_return(self):
+        """The frame is written back in interpreter layout: make it the core's current frame and
+        answer 0 (ABI.md section 8), so the interpreter continues it from its FRAME_IP."""
+        self.w("(global.set $gfp (local.get $fp))")
+        self.w("(return (i32.const 0))")
 
     def selector_of(self, i: Instr) -> str:
+        if "sel" in i.attrs:
+            return f"(i32.const {i.attrs['sel']})"
         if "special" in i.attrs:
             return (f"(i32.load offset=8 (i32.add (i32.load offset={8 + 23 * 4} (global.get $specials)) "
                     f"(i32.const {8 * i.attrs['special']})))")
@@ -147,17 +221,21 @@ class Lowerer:
             self.w(f"  (local.set ${i.result} {self.get(args[2])})")
         self.w("  (br $fastat))")
 
-    def depth_guard(self, i: Instr, args: list[str]):
-        """Too deep in WASM activations: hand the frame to the interpreter at this send (the
-        receiver and arguments on its stack), which performs it without growing that stack."""
-        self.w("(if (i32.ge_u (global.get $depth) (global.get $depthLimit)) (then")
-        self.spill(i.attrs.get("live", []) + args, i.attrs["site"])
+    def depth_guard(self, i: Instr):
+        """Too deep in WASM activations: hand the frame (already written back with the receiver
+        and arguments on its stack) to the interpreter at the send bytecode, which performs the
+        send without growing the native stack."""
+        self.w(f"(if (i32.ge_u {DEPTH} (i32.const {DEPTH_LIMIT})) (then")
+        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
-        self.w("  (return (i32.const 0))))")
+        self.deopt_return()
+        self.w("))")
 
     def full_send(self, i: Instr, target: str):
+        """A send: inline fast paths where the lowering has them, else the frame is written back
+        (the GC's roots and the interpreter's view) and the target runs, called directly when
+        the direct-call pass bound it, through the VM's send otherwise."""
         args = i.args[1:]
-        self.depth_guard(i, args)
         array_path = i.attrs.get("special") in (16, 17)
         if array_path:
             self.w("(block $fastat")
@@ -166,30 +244,44 @@ class Lowerer:
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
         if float_path:   # Float arithmetic and comparisons without a send (stack is written back)
-            self.w(f"(local.set $r (call $float_special (i32.const {special}) "
+            self.w(f"(local.set $r (call $float_special (local.get $fp) (i32.const {special}) "
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
-        self.w("(global.set $gfp (local.get $fp))")
+        self.depth_guard(i)
         if "guard" in i.attrs:
             self.direct_call(i, args, sp)
         elif "cases" in i.attrs:
             self.inline_cases(i, args[0])
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
-            self.w(f"(local.set $r (call $vm_send_super (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send_super (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
                    f"(i32.load offset=8 (i32.load offset=12 (i32.const {i.attrs['super']})))))")
         else:
-            self.w(f"(local.set $r (call $vm_send (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
-        self.w("(global.set $gfp (local.get $fp))")
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
-        if float_path:
-            self.w("))")
         if "guard" in i.attrs or "cases" in i.attrs:
             self.w(")")      # closes the direct call's $called block
+        self.written_check(i)
+        if float_path:
+            self.w("))")
         self.w(f"(local.set ${target} (local.get $r))")
         if array_path:
             self.w(")")      # closes $fastat
+
+    def written_check(self, i: Instr):
+        """After a send, when temps may live in locals (passes/temps_ssa.py): if the frame was
+        written through its context meanwhile, hand it to the interpreter right after the send,
+        with the send's result on its stack (ABI.md section 8, temporaries in locals)."""
+        if not self.fn.annotations.get("temps_in_ssa"):
+            return
+        top = self.stack_base + 4 * len(i.attrs.get("live", []))
+        self.w("(if (i32.and (i32.load offset=24 (local.get $fp)) (i32.const 0x800)) (then")
+        self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
+        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
+        self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
+        self.deopt_return()
+        self.w("))")
 
     INFO_TABLE = 0x460000     # wat/00_decls.wat: method info records, 16 bytes each
     STACK_LIMIT = 0x2900000
@@ -201,28 +293,50 @@ class Lowerer:
         if kind.startswith("ivar"):
             return f"(i32.load offset={8 + 4 * int(kind[4:])} {self.get(receiver)})"
         if kind in ("true", "false", "nil"):
-            return f"(global.get ${kind})"
+            return self.oop(kind)
         return f"(i32.const {(int(kind) << 1) | 1})"
+
+    def class_is(self, value: str, ci: int) -> str:
+        """An i32 condition: value's class index is ci (ABI.md sections 1-3), computed inline."""
+        v = self.get(value)
+        if ci == 1:
+            return f"(i32.and {v} (i32.const 1))"
+        if ci == 2:
+            return f"(i32.eq (i32.and {v} (i32.const 3)) (i32.const 2))"
+        return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
+                f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
+
+    def installed_check(self):
+        """Inside a $slow block: take the full send unless this translation is still the one
+        installed for its method (tiering uninstalls it when a target it bound changes)."""
+        check = self.fn.annotations.get("installed_check")
+        if check:
+            info_id, index = check
+            self.w(f"  (br_if $slow (i32.ne (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
+                   f"(i32.const {index})))")
 
     def inline_cases(self, i: Instr, receiver: str):
         """A polymorphic site whose targets are all trivial: one class guard per case."""
         self.w("(block $called (block $slow")
-        self.w(f"  (local.set $idx (call $class_index {self.get(receiver)}))")
+        self.installed_check()
         for case in i.attrs["cases"]:
             ci, kind = case.split(":")
-            self.w(f"  (if (i32.eq (local.get $idx) (i32.const {ci})) (then")
+            self.w(f"  (if {self.class_is(receiver, int(ci))} (then")
             self.w(f"    (local.set $r {self.inline_value(kind, receiver)})")
             self.w("    (br $called)))")
         self.w("  (br $slow))")
 
     def direct_call(self, i: Instr, args: list[str], sp: int):
         """Guarded call of the target's translation (see passes/direct_call.py). Leaves the
-        result in $r and skips the full send, or falls through to it."""
+        result in $r and skips the full send, or falls through to it. The callee's frame gets
+        the header words the interpreter and the GC read (ABI.md section 8); FRAME_IP and
+        FRAME_SP are the callee's to write before anything that reads them."""
         nargs, temps = i.attrs["nargs"], i.attrs["target_temps"]
         new = sp + 4
         m = i.attrs["target"]
         self.w("(block $called (block $slow")
-        self.w(f"  (br_if $slow (i32.ne (call $class_index {self.get(args[0])}) (i32.const {i.attrs['guard']})))")
+        self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['guard'])}))")
+        self.installed_check()
         inline = i.attrs.get("inline")
         if inline is not None:     # an inlined accessor: no frame, no call
             self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")
@@ -234,37 +348,95 @@ class Lowerer:
                f"(i32.shl (local.get $idx) (i32.const 4)))))")
         self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
         self.w(f"  (local.set $new (i32.add (local.get $fp) (i32.const {new})))")
-        self.w(f"  (br_if $slow (i32.gt_u (i32.add (local.get $new) (i32.const {4 * (temps + 80)})) "
-               f"(i32.const {self.STACK_LIMIT})))")
+        self.w(f"  (br_if $slow (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})))")
         self.w("  (i32.store (local.get $new) (local.get $fp))")
         self.w(f"  (i32.store offset=4 (local.get $new) (i32.const {m}))")
-        self.w(f"  (i32.store offset=8 (local.get $new) (i32.const {i.attrs['target_pc']}))")
-        self.w(f"  (i32.store offset=12 (local.get $new) (i32.add (local.get $new) (i32.const {28 + 4 * temps})))")
         self.w("  (i64.store offset=16 (local.get $new) (i64.const 0))")
         self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x400}))")
         for k, a in enumerate(args):
             self.w(f"  (i32.store offset={28 + 4 * k} (local.get $new) {self.get(a)})")
         for k in range(nargs, temps):
-            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) (global.get $nil))")
-        self.w("  (global.set $translated (i64.add (global.get $translated) (i64.const 1)))")
-        self.w("  (global.set $gfp (local.get $new))")
-        self.w("  (global.set $depth (i32.add (global.get $depth) (i32.const 1)))")
-        self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
-        self.w("  (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))")
-        self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
+            self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
+        self.w(f"  (i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
+        if m == self.fn.annotations.get("method_oop"):
+            # a send to this very method: a plain call of this function
+            self.w("  (local.set $r (call $method (local.get $new)))")
+        else:
+            self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
+        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
+        self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
         self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (i32.const 0))))")
         self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w("    (if (i32.eqz (local.get $r)) (then (return (i32.const 0))))))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
-        self.w("  (global.set $gfp (local.get $fp))")
         self.w("  (br $called))")
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):
-        for i in self.fn.blocks[lab].instrs:
-            if i.op != "phi":
-                self.instr(lab, i)
+        instrs = [i for i in self.fn.blocks[lab].instrs if i.op != "phi"]
+        fused = self.fusable_test(instrs)
+        for i in instrs[:-2] if fused else instrs[:-1]:
+            self.instr(lab, i)
+        if fused:
+            self.test_and_branch(lab, instrs[-2], instrs[-1])
+        else:
+            self.instr(lab, instrs[-1])
+
+    BOOLEAN_KINDS = {"lt", "gt", "le", "ge", "eq", "ne"}
+
+    def fusable_test(self, instrs: list[Instr]) -> bool:
+        """A comparison right before the branch that is its only use: it is lowered as an i32
+        condition for the branch, without making a Boolean object first."""
+        if len(instrs) < 2 or instrs[-1].op != "branch":
+            return False
+        test, br = instrs[-2], instrs[-1]
+        if not (test.op == "identical" or (test.op == "int_op" and test.attrs["kind"] in self.BOOLEAN_KINDS)):
+            return False
+        return br.args[0] == test.result and self.use_counts().get(test.result, 0) == 1
+
+    def use_counts(self) -> dict[str, int]:
+        """How often each value is used, as an operand or as a live stack value (deopt state)."""
+        if self._uses is None:
+            self._uses = {}
+            for i in self.fn.instructions():
+                for v in value_args(i) + list(i.attrs.get("live", [])):
+                    self._uses[v] = self._uses.get(v, 0) + 1
+        return self._uses
+
+    def test_and_branch(self, lab: str, test: Instr, br: Instr):
+        _, t, f = br.args
+        if test.op == "identical":
+            self.w(f"(local.set $c (i32.eq {self.get(test.args[0])} {self.get(test.args[1])}))")
+        else:
+            self.int_compare(test, br)
+        self.w("(if (local.get $c) (then")
+        self.goto(lab, t)
+        self.w(") (else")
+        self.goto(lab, f)
+        self.w("))")
+        self.w("(unreachable)")
+
+    def int_compare(self, test: Instr, br: Instr):
+        """$c := the comparison of two SmallIntegers (tagged words compare like their values),
+        else the real send, whose answer must be a Boolean or the branch deoptimizes into
+        the interpreter's mustBeBoolean."""
+        a, b = self.get(test.args[1]), self.get(test.args[2])
+        self.w("(block $done (block $slow")
+        self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
+        self.w(f"  (local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
+        self.w("  (br $done))")
+        saved, self.lines = self.lines, []
+        self.full_send(test, test.result)
+        self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('true')}) (then (local.set $c (i32.const 1)) (br $done)))")
+        self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('false')}) (then (local.set $c (i32.const 0)) (br $done)))")
+        self.spill(br.attrs.get("live", []) + [test.result], br.attrs["pc"])
+        self.deopt_return()
+        body, self.lines = self.lines, saved
+        for line in body:
+            self.w("  " + line)
+        self.w(")")
 
     def instr(self, lab: str, i: Instr):
         op, r = i.op, i.result
@@ -287,7 +459,7 @@ class Lowerer:
         elif op == "store_litvar":
             self.w(f"(i32.store offset=12 (i32.const {i.attrs['assoc']}) {self.get(i.args[0])})")
         elif op == "identical":
-            self.w(f"(local.set ${r} (select (global.get $true) (global.get $false) "
+            self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} "
                    f"(i32.eq {self.get(i.args[0])} {self.get(i.args[1])})))")
         elif op == "class_of":
             self.w(f"(local.set ${r} (call $class_of {self.get(i.args[0])}))")
@@ -299,54 +471,71 @@ class Lowerer:
             self.goto(lab, i.args[0])
         elif op == "branch":
             v, t, f = i.args
-            self.w(f"(if (i32.eq {self.get(v)} (global.get $true)) (then")
+            self.w(f"(if (i32.eq {self.get(v)} {self.oop('true')}) (then")
             self.goto(lab, t)
             self.w("))")
-            self.w(f"(if (i32.eq {self.get(v)} (global.get $false)) (then")
+            self.w(f"(if (i32.eq {self.get(v)} {self.oop('false')}) (then")
             self.goto(lab, f)
             self.w("))")
             # guard failure: not a Boolean. Hand the frame to the interpreter at the jump,
             # with the value back on the stack; it sends #mustBeBoolean.
             self.spill(i.attrs.get("live", []) + [v], i.attrs["pc"])
-            self.w("(return (i32.const 0))")
+            self.deopt_return()
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
         else:
             raise LowerError(f"{self.fn.name}: cannot lower {op}")
 
+    @staticmethod
+    def overflowed(kind: str, x: str, y: str, r: str) -> str:
+        """Did the 32-bit r = x + y (kind add) or x - y (sub) overflow? (sign-bit rule)"""
+        if kind == "add":
+            return f"(i32.lt_s (i32.and (i32.xor {x} {r}) (i32.xor {y} {r})) (i32.const 0))"
+        return f"(i32.lt_s (i32.and (i32.xor {x} {y}) (i32.xor {x} {r})) (i32.const 0))"
+
+    @staticmethod
+    def out_of_range(x: str) -> str:
+        """Is the i64 value x outside the SmallInteger range -2^30 .. 2^30-1?"""
+        return (f"(i64.gt_u (i64.add {x} (i64.const 1073741824)) (i64.const 2147483647))")
+
     def int_op(self, i: Instr):
+        """SmallInteger arithmetic and comparison inline when both operands are SmallIntegers
+        and the result fits; otherwise the real send (primitives, LargeIntegers, Floats)."""
         kind = i.attrs["kind"]
-        a, b = i.args[1], i.args[2]
+        a, b = self.get(i.args[1]), self.get(i.args[2])
         r = i.result
         self.w("(block $done (block $slow")
-        self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {self.get(a)} {self.get(b)}) (i32.const 1))))")
-        self.w(f"  (local.set $x (i64.extend_i32_s (i32.shr_s {self.get(a)} (i32.const 1))))")
-        self.w(f"  (local.set $y (i64.extend_i32_s (i32.shr_s {self.get(b)} (i32.const 1))))")
-        if kind in ("div", "mod"):
-            self.w("  (br_if $slow (i64.eqz (local.get $y)))")
-            q = "(i64.div_s (local.get $x) (local.get $y))"
-            # floor division: adjust when the remainder is non-zero and the signs differ
-            floor = (f"(i64.sub {q} (i64.extend_i32_u (i32.and (i64.ne (i64.rem_s (local.get $x) "
-                     f"(local.get $y)) (i64.const 0)) (i64.lt_s (i64.xor (local.get $x) (local.get $y)) "
-                     f"(i64.const 0)))))")
-            expr = floor if kind == "div" else f"(i64.sub (local.get $x) (i64.mul {floor} (local.get $y)))"
-            boolean = False
+        self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
+        if kind in TAGGED_COMPARE:
+            self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} ({TAGGED_COMPARE[kind]} {a} {b})))")
+        elif kind in ("and", "or"):     # the tag bits combine to a tag bit
+            self.w(f"  (local.set ${r} (i32.{kind} {a} {b}))")
+        elif kind in ("add", "sub"):
+            # on the tagged words: (2p+1) +- 2q = 2(p+-q)+1; a 32-bit overflow is exactly a
+            # result outside the 31-bit SmallInteger range
+            self.w(f"  (local.set $c (i32.sub {b} (i32.const 1)))")
+            self.w(f"  (local.set ${r} ({TAGGED_ARITH[kind]} {a} (local.get $c)))")
+            self.w(f"  (br_if $slow {self.overflowed(kind, a, '(local.get $c)', self.get(r))})")
         else:
-            expr, boolean = INT_OPS[kind]
-        if boolean:
-            self.w(f"  (local.set ${r} (select (global.get $true) (global.get $false) {expr}))")
-        else:
+            self.w(f"  (local.set $x (i64.extend_i32_s (i32.shr_s {a} (i32.const 1))))")
+            self.w(f"  (local.set $y (i64.extend_i32_s (i32.shr_s {b} (i32.const 1))))")
+            if kind in ("div", "mod"):
+                self.w("  (br_if $slow (i64.eqz (local.get $y)))")
+                q = "(i64.div_s (local.get $x) (local.get $y))"
+                # floor division: adjust when the remainder is non-zero and the signs differ
+                floor = (f"(i64.sub {q} (i64.extend_i32_u (i32.and (i64.ne (i64.rem_s (local.get $x) "
+                         f"(local.get $y)) (i64.const 0)) (i64.lt_s (i64.xor (local.get $x) (local.get $y)) "
+                         f"(i64.const 0)))))")
+                expr = floor if kind == "div" else f"(i64.sub (local.get $x) (i64.mul {floor} (local.get $y)))"
+            else:
+                expr = INT_OPS[kind][0]
             self.w(f"  (local.set $x {expr})")
-            self.w("  (br_if $slow (i64.gt_s (local.get $x) (i64.const 1073741823)))")
-            self.w("  (br_if $slow (i64.lt_s (local.get $x) (i64.const -1073741824)))")
+            self.w(f"  (br_if $slow {self.out_of_range('(local.get $x)')})")
             self.w(f"  (local.set ${r} (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))")
         self.w("  (br $done))")
-        # not two SmallIntegers, or overflow: the real send (primitives, LargeIntegers, Floats)
-        saved = self.lines
-        self.lines = []
+        saved, self.lines = self.lines, []
         self.full_send(i, r)
-        body = self.lines
-        self.lines = saved
+        body, self.lines = self.lines, saved
         for line in body:
             self.w("  " + line)
         self.w(")")

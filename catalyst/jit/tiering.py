@@ -66,7 +66,11 @@ class Tiering:
             except LLMConfigError as e:      # no service configured: translate without the pass
                 self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
                                       "error": str(e), "fallback": "baseline translations"})
+        self._specials = None
+        self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
+        self.invalidated = 0
         self.core.on_method_hot = self.on_hot
+        self.core.on_code_changed = self.on_code_changed
         self.core.set_global("jit_enabled", 1)
         self.core.call("set_hot_threshold", 1 if mode == "always" else (threshold or 1000))
 
@@ -90,7 +94,15 @@ class Tiering:
                 "nil": self.core.global_value("nil")}
         return MethodInput(name, code, lits, names, (header >> 24) & 15, (header >> 18) & 63,
                            4 * (1 + nlits) + 1, oops, method,
-                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES)
+                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
+
+    def special_selectors(self) -> list[int]:
+        """The oops of the 32 special selectors (special objects array slot 23: selector and
+        argument count pairs)."""
+        if self._specials is None:
+            arr = self.core.u32(self.core.global_value("special_objects") + 8 + 4 * 23)
+            self._specials = [self.core.u32(arr + 8 + 8 * k) for k in range(32)]
+        return self._specials
 
     def feedback(self, method: int):
         core = self.core
@@ -126,6 +138,13 @@ class Tiering:
         fn.annotations["feedback_source"] = self.feedback(method)
         fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
+        fn.annotations["method_oop"] = method
+        info_id = self.core.u32(method - 4) & 0xFFFFFF
+        if info_id:
+            # translated code checks that it is still installed (at this table index) before
+            # it relies on a target it bound: see on_code_changed
+            fn.annotations["installed_check"] = (info_id, self.installer.next_index)
+        fn.annotations["depends_on"] = set()
         pm = manager or PassManager(self.passes)
         pm.run(fn)
         for k, v in pm.times.items():
@@ -147,6 +166,7 @@ class Tiering:
             fn, wat, wasm = self.compile(method)
             index = self.installer.install(method, wasm)
             self.translated[method] = index
+            self.dependencies[method] = fn.annotations["depends_on"]
             if self.llm is not None:
                 self.llm.consider(method, fn, wat)
             if self.validator is not None:
@@ -185,9 +205,21 @@ class Tiering:
     def on_hot(self, method: int):
         self.translate(method)
 
+    def on_code_changed(self, selector: int):
+        """Method dictionaries changed for selector (0: for any): translations that bound a
+        target of such a send (a direct call, an inlined method) are uninstalled, so they are
+        not entered again, and re-armed, so they are translated anew when they get hot again.
+        Activations still running check that they are installed before using such a binding."""
+        for method, deps in list(self.dependencies.items()):
+            if deps and (selector == 0 or selector in deps) and method in self.translated:
+                self.uninstall(method)
+                self.core.call("method_rearm", method)
+                self.invalidated += 1
+
     def uninstall(self, method: int):
         self.core.call("method_uninstall", method)
         self.translated.pop(method, None)
+        self.dependencies.pop(method, None)
 
     def check_uninstalled(self):
         """Record translations the VM dropped after repeated guard failures."""
@@ -222,6 +254,7 @@ class Tiering:
         out = {"methods_translated": len(self.translated),
                 "translation_failures": len(self.failures),
                 "translation_failures_by_phase": by_phase,
+                "translations_invalidated": self.invalidated,
                 "translation_seconds": self.translate_seconds,
                 "wasm_bytes": self.wasm_bytes,
                 "pass_seconds": self.pass_times,

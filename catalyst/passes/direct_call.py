@@ -8,7 +8,9 @@ receiver's class and the target's installed table index at run time and, when bo
 the callee frame itself and calls the translation through the table; otherwise (another class,
 target not translated) it falls back to the full send. Results are the same either way.
 Targets that only answer an instance variable or self (accessors) are inlined: behind the same
-class guard the lowering loads the value instead of calling.
+class guard the lowering loads the value instead of calling. The selectors of all such sends
+go into `fn.annotations["depends_on"]`: the translation is valid only while their lookups
+answer the same methods (catalyst/jit/tiering.py drops it when they change).
 """
 from catalyst.ir.ir import Function
 
@@ -23,9 +25,11 @@ def run(fn: Function) -> bool:
     if resolve is None:
         return False
     changed = False
+    # the selectors whose lookup this translation now assumes (tiering drops it when they change)
+    depends = fn.annotations.setdefault("depends_on", set())
     for i in fn.instructions():
-        if i.op != "send" or "super" in i.attrs or "special" in i.attrs:
-            continue
+        if i.op != "send" or "super" in i.attrs or "sel" not in i.attrs:
+            continue     # super sends, and special selectors whose oop the lifter did not know
         fb = i.attrs.get("feedback") or []
         if i.attrs.get("mega") or not fb:
             continue
@@ -41,6 +45,7 @@ def run(fn: Function) -> bool:
                 cases.append(f"{ci}:{_kind(t[4])}")
             if cases:
                 i.attrs["cases"] = cases
+                depends.add(i.attrs["sel"])
                 changed = True
             continue
         target = resolve(fb[0], i.attrs["sel"])
@@ -50,6 +55,7 @@ def run(fn: Function) -> bool:
         if nargs != i.attrs["nargs"]:
             continue
         i.attrs.update(guard=fb[0], target=method, target_temps=ntemps, target_pc=first_pc)
+        depends.add(i.attrs["sel"])
         if trivial is not None and nargs == 0:
             # an accessor, a constant or `^self`: inline it behind the class guard
             i.attrs["inline"] = _kind(trivial)

@@ -37,6 +37,7 @@ class MethodInput:
     oops: dict = field(default_factory=dict)   # "true"/"false"/"nil" -> oop
     method_oop: int = 0
     bytecode_set: str = B.V3_PLUS_CLOSURES
+    special_selectors: list = field(default_factory=list)   # oops of the 32 special selectors
 
 
 def lift(m: MethodInput) -> Function:
@@ -175,6 +176,8 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
             attrs["super"] = m.literals[-1]     # the method class binding
         if special is not None:
             attrs["special"] = special
+            if m.special_selectors:
+                attrs["sel"] = m.special_selectors[special]
             name = "#" + B.SPECIAL_SELECTORS[special][0]
         else:
             attrs["sel"] = m.literals[sel_index]

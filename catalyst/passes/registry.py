@@ -4,12 +4,13 @@ Every pass module has `name`, `description`, `requires`, `preserves` and `run(fu
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
 from catalyst.passes import (complexity, constant_fold, cse, dce, direct_call, llm_slot,
-                             smallint, stack_effect, type_feedback)
+                             smallint, stack_effect, temps_ssa, type_feedback)
 
 PASSES = {m.name: m for m in (
     stack_effect,     # analysis: operand stack depth vs frame size
     complexity,       # analysis: size, loops, sends, cost
     type_feedback,    # analysis: receiver classes from the inline caches
+    temps_ssa,        # temporaries as SSA values
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
     constant_fold,    # fold constant SmallInteger arithmetic
@@ -18,6 +19,9 @@ PASSES = {m.name: m for m in (
     llm_slot,         # optional LLM pass (off by default)
 )}
 
+# temps-ssa is not in the default pipeline: with the sends' slow paths inline, values held in
+# locals across a loop are spilled around those calls by the register allocator, which costs
+# more than the frame loads it saves (measured: the sieve 30% slower); see passes/temps_ssa.py
 DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
                     "constant-fold", "cse", "dce", "llm")
 

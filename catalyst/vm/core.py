@@ -7,6 +7,7 @@ wasmtime Engine (and the compiled Module, which is immutable).
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import struct
 import sys
@@ -69,6 +70,7 @@ class Core:
         self._err = stderr or (lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()))
         self.on_method_hot: Callable[[int], None] = lambda method: None
         self.on_named_prim: Callable[[int, int, int, int], int] = lambda m, n, sp, argc: 0
+        self.on_code_changed: Callable[[int], None] = lambda selector: None
         self.quit_code: int | None = None
         module = core_module(optimize)
         linker = wasmtime.Linker(engine())
@@ -83,12 +85,15 @@ class Core:
         define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
         define("math1", [i32, f64], [f64], self._math1)
         define("quit", [i32], [], self._quit)
+        define("code_changed", [i32], [], lambda sel: self.on_code_changed(sel))
         define("float_repr", [f64, i32], [i32], self._float_repr)
         define("named_prim", [i32, i32, i32, i32], [i32],
                lambda m, n, sp, argc: self.on_named_prim(m, n, sp, argc))
         self.instance = linker.instantiate(self.store, module)
         exports = self.instance.exports(self.store)
         self.memory: wasmtime.Memory = exports["memory"]
+        self._view: memoryview | None = None
+        self._view_len = -1
         self.table: wasmtime.Table = exports["jit_table"]
         self._exports = exports
 
@@ -134,20 +139,39 @@ class Core:
         self._exports[name].set_value(self.store, value)
 
     # --- memory -------------------------------------------------------------------------
+    def view(self) -> memoryview:
+        """The linear memory as a memoryview (wasmtime's Memory.read/write copy through several
+        layers per call; the host reads the heap a word at a time). Re-made when the memory has
+        grown: only then can its address or size change."""
+        n = self.memory.data_len(self.store)
+        if n != self._view_len:
+            base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
+            self._view = memoryview((ctypes.c_ubyte * n).from_address(base)).cast("B")
+            self._view_len = n
+        return self._view
+
     def read_bytes(self, addr: int, n: int) -> bytes:
-        return bytes(self.memory.read(self.store, addr, addr + n))
+        if addr < 0 or n < 0:
+            raise IndexError(f"memory read at {addr:#x} of {n} bytes")
+        view = self.view()
+        if addr + n > len(view):
+            raise IndexError(f"memory read at {addr:#x} of {n} bytes is out of bounds")
+        return view[addr:addr + n].tobytes()
 
     def write_bytes(self, addr: int, data: bytes) -> None:
-        self.memory.write(self.store, data, addr)
+        view = self.view()
+        if addr < 0 or addr + len(data) > len(view):
+            raise IndexError(f"memory write at {addr:#x} of {len(data)} bytes is out of bounds")
+        view[addr:addr + len(data)] = data
 
     def u32(self, addr: int) -> int:
-        return struct.unpack_from("<I", self.read_bytes(addr, 4))[0]
+        return struct.unpack_from("<I", self.view(), addr)[0]
 
     def set_u32(self, addr: int, value: int) -> None:
-        self.write_bytes(addr, struct.pack("<I", value & 0xFFFFFFFF))
+        struct.pack_into("<I", self.view(), addr, value & 0xFFFFFFFF)
 
     def f64(self, addr: int) -> float:
-        return struct.unpack_from("<d", self.read_bytes(addr, 8))[0]
+        return struct.unpack_from("<d", self.view(), addr)[0]
 
     def describe_current_frame(self) -> str:
         """'Class>>selector pc N' for the running frame, filled in by the higher layers."""

@@ -583,7 +583,7 @@ class VM:
         c = self.core
         s = {
             "interpreted_activations": c.global_value("stat_interpreted_activations"),
-            "translated_activations": c.global_value("stat_translated_activations"),
+            "translated_activations": c.call("translated_activations"),
             "sends": c.global_value("stat_sends"),
             "primitive_calls": c.global_value("stat_primitive_calls"),
             "bailouts": c.global_value("stat_bailouts"),
