@@ -9,7 +9,7 @@ import pytest
 from catalyst.llm.client import ChatClient, LLMError, LLMUnavailable
 from catalyst.llm.config import LLMConfig, LLMConfigError
 from catalyst.llm.fake_server import FakeLLMServer, Reply
-from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function
+from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function, settable_globals
 from test_llm_support import FAST, KEY
 
 GOOD = "(func $method (param $fp i32) (result i32)\n  (i32.load offset=28 (local.get $fp)))"
@@ -129,8 +129,11 @@ def test_fenced_and_bare_functions_are_accepted():
     assert extract_function(f"prose first {GOOD} prose after") == GOOD
     commented = GOOD.replace("(i32.load", ";; a comment (with a paren\n  (i32.load")
     assert extract_function(commented) == commented
-    assert "global.set $depth" in extract_function(
-        "(func $m (param $fp i32) (result i32) (global.set $depth (i32.const 0)) (i32.const 1))")
+    assert "global.set $gfp" in extract_function(
+        "(func $m (param $fp i32) (result i32) (global.set $gfp (local.get $fp)) (i32.const 0))")
+    with pytest.raises(RejectedAnswer, match="sets the global .depth"):
+        extract_function("(func $m (param $fp i32) (result i32) (global.set $depth (i32.const 0)) (i32.const 1))")
+    assert "$depth" in settable_globals("(func $method (global.set $depth (i32.const 1)))")
 
 
 def test_candidate_replaces_only_the_method():

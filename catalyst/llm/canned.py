@@ -21,6 +21,7 @@ import re
 DEOPT = """  ;; give up before changing anything: the interpreter runs the method from its start
   (i32.store offset=8 (local.get $fp) (i32.const {first_pc}))
   (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {sp_offset})))
+  (global.set $gfp (local.get $fp))
   (i32.const 0))"""
 
 BENCH_FIB = """(func $method (param $fp i32) (result i32)

@@ -36,7 +36,7 @@ from catalyst.llm import inputs as gen
 from catalyst.llm.cache import LLMCache
 from catalyst.llm.client import ChatClient, LLMError, LLMUnavailable
 from catalyst.llm.config import LLMConfig
-from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function
+from catalyst.llm.parse import RejectedAnswer, candidate_module, extract_function, settable_globals
 from catalyst.llm.prompt import PROMPT_VERSION, build_messages
 from catalyst.llm.sandbox import Unobserved
 from catalyst.llm.semantics import Names, analyse
@@ -45,6 +45,18 @@ from catalyst.llm.validation import CandidateRejected, Checker, NoUsableInputs
 
 PRIORITY = ("arithmetic-kernel", "recursive", "indexed-loop", "loop", "arithmetic", "predicate",
             "indexed-access")
+
+
+def sent_selectors(fn, specials: list[int]) -> set[int]:
+    """Selector oops of every send of fn (special selectors through the specials table)."""
+    out = set()
+    for i in fn.instructions():
+        if i.op in ("send", "int_op"):
+            if "sel" in i.attrs:
+                out.add(i.attrs["sel"])
+            elif "special" in i.attrs and i.attrs["special"] < len(specials):
+                out.add(specials[i.attrs["special"]])
+    return out
 
 
 class RawText(str):
@@ -217,9 +229,9 @@ class LLMOptimizer:
                 return False
             if cached is not None:
                 self.counts["llm_cache_hits"] += 1
-                return self._try(method, m, wat, cached["function"], checker, baseline, 0, key,
-                                 cached=True)
-            return self._ask(method, m, wat, checker, baseline, key,
+                return self._try(method, m, fn, wat, cached["function"], checker, baseline, 0,
+                                 key, cached=True)
+            return self._ask(method, m, fn, wat, checker, baseline, key,
                              lambda error: build_messages(m.name, analysis, listing, ir_text, wat, error))
         finally:
             cases.release()
@@ -240,7 +252,7 @@ class LLMOptimizer:
                                         zip(cases.cases, checker.reference_outcomes)))
         return True
 
-    def _ask(self, method: int, m, wat: str, checker: Checker, baseline: int, key: str,
+    def _ask(self, method: int, m, fn, wat: str, checker: Checker, baseline: int, key: str,
              messages_for) -> bool:
         """Ask up to max_attempts times, each retry with the reason the last answer failed."""
         cfg = self.config
@@ -256,11 +268,11 @@ class LLMOptimizer:
             answer = self.client.complete(messages)
             self.report("answer", cfg.scrub(answer))
             try:
-                func = extract_function(answer)
+                func = extract_function(answer, settable_globals(wat))
             except RejectedAnswer as e:
                 error = self._reject(m, attempt, str(e))
                 continue
-            if self._try(method, m, wat, func, checker, baseline, attempt, key):
+            if self._try(method, m, fn, wat, func, checker, baseline, attempt, key):
                 return True
             error = self.last_error
         self.cache.put(key, {"function": None, "reason": error, "model": cfg.model})
@@ -277,11 +289,13 @@ class LLMOptimizer:
         self.last_error = reason
         return reason
 
-    def _try(self, method: int, m, wat: str, func: str, checker: Checker, baseline: int,
+    def _try(self, method: int, m, fn, wat: str, func: str, checker: Checker, baseline: int,
              attempt: int, key: str, cached: bool = False) -> bool:
         """Validate one function; install it if it is correct and faster."""
         core = self.t.core
         try:
+            if cached:                       # the cache is a file: check it like an answer
+                func = extract_function(func, settable_globals(wat))
             wasm = assemble(candidate_module(wat, func))
             index = self.t.installer.install(method, wasm)
             core.call("method_install", method, baseline)   # only the sandbox runs it until accepted
@@ -291,6 +305,9 @@ class LLMOptimizer:
             finally:
                 self.counts["llm_validation_runs"] += checker.runs
                 checker.runs = 0
+            per_input = "; ".join(f"{label[:60]}: {b * 1000:.3f} -> {c * 1000:.3f} ms"
+                                  for label, b, c in checker.timings)
+            self.note(f"{m.name} timing: {per_input}")
             if speedup < self.config.min_speedup:
                 raise CandidateRejected(
                     f"not faster: {speedup:.2f}x the baseline's speed (at least "
@@ -301,7 +318,7 @@ class LLMOptimizer:
             if cached:
                 self._result(method, "cached candidate rejected", reason)
             return False
-        self._install(method, index, len(wasm))
+        self._install(method, index, len(wasm), fn)
         self.counts["llm_successes"] += 1
         rec = {"speedup": round(speedup, 2), "baseline_ms": round(base_s * 1000, 3),
                "candidate_ms": round(cand_s * 1000, 3), "attempts": attempt}
@@ -315,10 +332,13 @@ class LLMOptimizer:
                                  "speedup": round(speedup, 2)})
         return True
 
-    def _install(self, method: int, index: int, nbytes: int):
+    def _install(self, method: int, index: int, nbytes: int, fn):
         core = self.t.core
         core.call("method_install", method, index)
         self.t.translated[method] = index
+        # a candidate is a black box that may rely on what any of the method's sends find:
+        # when method dictionaries change for one of those selectors, the tiering drops it
+        self.t.dependencies[method] = sent_selectors(fn, self.t.special_selectors())
         self.counts["llm_wasm_bytes"] = self.counts.get("llm_wasm_bytes", 0) + nbytes
         validator = getattr(self.t, "validator", None)
         if validator is not None:        # --validate N checks LLM translations like any other

@@ -4,8 +4,8 @@
 (one i32 parameter, one i32 result), in a code fence or bare. Rejected with a reason
 (`RejectedAnswer`): an answer that is too big, no code, several functions, a wrong signature,
 unbalanced parentheses, a function that imports or exports, and instructions a translated
-method may not use (growing memory, changing tables, setting globals other than the ones the
-baseline sets). `candidate_module(baseline_wat, func)` puts the function in place of the
+method may not use (growing memory, changing tables, setting globals other than `$fp`, the
+depth flag and the ones the baseline sets: `settable_globals(baseline_wat)`). `candidate_module(baseline_wat, func)` puts the function in place of the
 baseline's `$method`, keeping the module's name, imports and type.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 MAX_CHARS = 64 * 1024
-# globals the baseline translations themselves set; anything else is the VM's business
-SETTABLE_GLOBALS = {"$gfp", "$depth", "$depthDeopt", "$translated"}
+# globals any translation may set (ABI.md section 8: $fp when it deoptimizes, the depth flag);
+# besides these, only the globals the baseline translation itself sets
+ABI_SETTABLE = {"$gfp", "$depthDeopt"}
 FORBIDDEN = ("memory.grow", "memory.init", "data.drop", "table.set", "table.grow", "table.fill",
              "table.copy", "table.init", "elem.drop")
 
@@ -56,7 +57,11 @@ def _balanced_end(text: str, start: int) -> int:
     raise RejectedAnswer("unbalanced parentheses in the function")
 
 
-def extract_function(answer: str) -> str:
+def settable_globals(baseline_wat: str) -> set:
+    return ABI_SETTABLE | set(re.findall(r"global\.set\s+(\$[^\s()]+)", baseline_wat))
+
+
+def extract_function(answer: str, settable: set | None = None) -> str:
     if not isinstance(answer, str):
         raise RejectedAnswer("the answer is not text")
     if len(answer) > MAX_CHARS:
@@ -70,7 +75,7 @@ def extract_function(answer: str) -> str:
         raise RejectedAnswer(f"{len(starts)} functions in the answer; exactly one is wanted")
     func = code[starts[0]:_balanced_end(code, starts[0])]
     check_signature(func)
-    check_policy(func)
+    check_policy(func, ABI_SETTABLE if settable is None else settable)
     return func
 
 
@@ -92,15 +97,15 @@ def check_signature(func: str) -> None:
                              "answer one i32 (the result oop, or 0)")
 
 
-def check_policy(func: str) -> None:
+def check_policy(func: str, settable: set) -> None:
     body = re.sub(r";;[^\n]*", "", func)
     for word in FORBIDDEN:
         if re.search(re.escape(word) + r"\b", body):
             raise RejectedAnswer(f"the function uses {word}, which a translated method may not use")
     for target in re.findall(r"global\.set\s+(\S+?)[\s)]", body):
-        if target not in SETTABLE_GLOBALS:
+        if target not in settable:
             raise RejectedAnswer(f"the function sets the global {target}; a translated method may "
-                                 f"only set {', '.join(sorted(SETTABLE_GLOBALS))}")
+                                 f"only set {', '.join(sorted(settable))}")
     if re.search(r"\((import|export|memory|table|data|elem|start)\b", body[len(_head(func)):]):
         raise RejectedAnswer("the function declares module fields (import, export, memory, table, "
                              "data, elem or start) inside its body")

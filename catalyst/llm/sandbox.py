@@ -33,14 +33,14 @@ from catalyst.vm.vm import HALT_REASONS
 # the class table and the global method cache, the VM roots, the free lists with their byte
 # counters; the used method info records and the heap are added at snapshot time
 CLASS_TABLE = (0x10000, 0x20000)
-EVERY_RUN = (CLASS_TABLE, (0x20000, 0x60000), (0x8F0000, 0x900000), (0x2A00000, 0x2A01000))
+JIT_CELLS = (0x8E0000, 0x8E0100)        # native depth and the translated-activation count
+EVERY_RUN = (CLASS_TABLE, (0x20000, 0x60000), JIT_CELLS, (0x8F0000, 0x900000), (0x2A00000, 0x2A01000))
 # restored on exit, and before a run that follows one that changed the class table (their
 # entries name classes by index): the inline caches, all info records and the host handles
 INFO_TABLE = 0x460000
-ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, 0x8F0000))
+ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, JIT_CELLS[0]))
 FAR_DEADLINE = 1 << 62
-STATISTICS = ("stat_interpreted_activations", "stat_translated_activations", "stat_sends",
-              "stat_bailouts", "stat_primitive_calls")
+STATISTICS = ("stat_interpreted_activations", "stat_sends", "stat_bailouts", "stat_primitive_calls")
 
 
 class MemoryReader(HeapReader):
@@ -81,12 +81,14 @@ class Unobserved:
 
     def __enter__(self):
         self.saved = {g: self.core.global_value(g) for g in STATISTICS + ("jit_enabled",)}
+        self.cells = self.core.read_bytes(JIT_CELLS[0], JIT_CELLS[1] - JIT_CELLS[0])
         self.core.set_global("jit_enabled", 0)
         return self
 
     def __exit__(self, *exc):
         for g, v in self.saved.items():
             self.core.set_global(g, v)
+        self.core.write_bytes(JIT_CELLS[0], self.cells)
         return False
 
 
@@ -156,6 +158,10 @@ class Sandbox:
         core = self.core
         self._hook = core.on_method_hot
         core.on_method_hot = lambda method: None
+        # a run that changes method dictionaries is undone with the rest: the tiering must not
+        # drop translations for it
+        self._changed = getattr(core, "on_code_changed", None)
+        core.on_code_changed = lambda selector: None
         self._out, self._err = core._out, core._err      # noqa: SLF001 (the core's output sinks)
         core._out = core._err = self.output.extend
         self.save()
@@ -166,6 +172,7 @@ class Sandbox:
         self.restore(everything=True)
         core = self.core
         core.on_method_hot = self._hook
+        core.on_code_changed = self._changed
         core._out, core._err = self._out, self._err
         return False
 
@@ -182,7 +189,7 @@ class Sandbox:
         self.output.clear()
         self.runs += 1
         core = self.core
-        before = core.global_value("stat_translated_activations")
+        before = core.call("translated_activations")
         limit = self.seconds if seconds is None else seconds
         timer = threading.Timer(limit, engine().increment_epoch)
         timer.start()                 # (starting a thread takes longer than a small run)
@@ -199,7 +206,7 @@ class Sandbox:
             timer.cancel()
             core.store.set_epoch_deadline(FAR_DEADLINE)
         elapsed = time.perf_counter() - t0
-        translated = core.global_value("stat_translated_activations") - before
+        translated = core.call("translated_activations") - before
         if trap is not None:
             text = str(getattr(trap, "message", None) or trap)
             if "interrupt" in text:

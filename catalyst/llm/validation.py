@@ -15,7 +15,7 @@ receiver and arguments from. Then, each in a `Sandbox` session started from the 
   first, on the timed cases (the program's own input and cases that answered, cheap to costly),
   each run a loop of sends whose count makes the case take about `timing_target` with the
   baseline; per case the median of `timing_runs` runs of each, and over the cases the
-  geometric mean of the ratios.
+  geometric mean of the ratios (the program's own input weighing as much as all the others).
 """
 from __future__ import annotations
 
@@ -78,6 +78,7 @@ class Checker:
             self.arrays.append(arr)
         self.reference_outcomes: list = []
         self.usable: list[int] = []
+        self.timings: list = []          # (input, baseline s, candidate s) of the last timing
 
     def _driver(self, source: str, cls: int) -> int:
         spec = compile_doit(source, self.vm.class_scope(cls), "<llm validation>")
@@ -123,8 +124,9 @@ class Checker:
     def time(self, baseline: int, candidate: int) -> tuple[float, float, float]:
         """(speed-up, baseline seconds, candidate seconds): the geometric mean over the timed
         cases of the ratio of the two translations' median times, and the sums of those
-        medians. Each case is one vote, so a candidate that is much faster on most inputs and
-        gives up (deoptimizes) on a few still counts as faster, as it is for most programs."""
+        medians. Each generated case is one vote, so a candidate that is much faster on most
+        inputs and gives up (deoptimizes) on a few still counts as faster; the program's own
+        input, when there is one, weighs as much as all the generated ones together."""
         timed = self.timed_cases()
         with Sandbox(self.vm, max(self.case_seconds, 1.0)) as sb:
             try:
@@ -137,26 +139,33 @@ class Checker:
             finally:
                 self.runs += sb.runs
         med = {k: max(statistics.median(v), 1e-9) for k, v in samples.items()}
-        ratios = [med[baseline, i] / med[candidate, i] for i in timed]
-        speedup = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        logs = {i: math.log(med[baseline, i] / med[candidate, i]) for i in timed}
+        own = [i for i in timed if self.inputs.cases[i].captured]
+        others = [logs[i] for i in timed if i not in own]
+        if own and others:       # the program's own input weighs as much as all the others
+            speedup = math.exp((logs[own[0]] + sum(others) / len(others)) / 2)
+        else:
+            speedup = math.exp(sum(logs.values()) / len(logs))
+        self.timings = [(self.inputs.cases[i].label, med[baseline, i], med[candidate, i]) for i in timed]
         return (speedup, sum(med[baseline, i] for i in timed), sum(med[candidate, i] for i in timed))
 
     def timed_cases(self) -> list[int]:
         """The cases timed: the activation that made the method hot, then up to
         `max_timed_cases` of the cases that answered, evenly spread from the cheapest to the
-        costliest (timing only the costliest would time mostly the slow paths both take). A case
-        whose single interpreter run takes longer than `timing_target` is verified, not timed."""
+        costliest (timing only the costliest would time mostly the slow paths both take).
+        A generated case whose single interpreter run takes more than ten times
+        `timing_target` is verified but not timed: repeating it would cost too much."""
         ref = self.reference_outcomes
-        quick = [i for i in self.usable if ref[i].seconds <= self.timing_target] or \
-            sorted(self.usable, key=lambda i: ref[i].seconds)[:1]
+        own = [i for i in self.usable if self.inputs.cases[i].captured]
+        quick = [i for i in self.usable if i not in own and ref[i].seconds <= 10 * self.timing_target]
         answered = [i for i in quick if ref[i].kind == "value"] or quick
-        order = sorted(answered, key=lambda i: ref[i].seconds)
-        chosen = [i for i in answered if self.inputs.cases[i].captured]
-        rest = [i for i in order if i not in chosen]
-        room = self.max_timed_cases - len(chosen)
+        if not answered and not own:
+            answered = sorted(self.usable, key=lambda i: ref[i].seconds)[:1]
+        rest = sorted(answered, key=lambda i: ref[i].seconds)
+        room = self.max_timed_cases - len(own)
         if len(rest) > room > 1:
             rest = [rest[round(k * (len(rest) - 1) / (room - 1))] for k in range(room)]
-        return chosen + rest[:max(room, 0)]
+        return own + rest[:max(room, 0)]
 
     def _calibrate(self, sb, i: int, index: int) -> int:
         """Sends per timed run: enough that a run of the baseline takes `timing_target`, so that
