@@ -1,6 +1,6 @@
 """The `catalyst` command line.
 
-  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] EXPR
+  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] [--llm] EXPR
   catalyst run [options] FILE.st ... [-e EXPR]
   catalyst disasm [--image PATH] 'Class>>selector'
   catalyst compile ['Class>>selector' | --all] [--passes ...] [--dump-after PASS|all] [--emit ...]
@@ -33,6 +33,9 @@ def _vm(args):
         except ImportError:
             raise UsageError(f"--image {args.image}: running Squeak images is not supported yet "
                              "(try `catalyst image info PATH` to inspect one)") from None
+        if getattr(args, "llm", False) or getattr(args, "llm_config", None):
+            print("catalyst: --llm is not supported with --image yet; running without the LLM pass",
+                  file=sys.stderr)
         try:
             return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
         except OSError as e:

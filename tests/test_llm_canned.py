@@ -39,7 +39,10 @@ def installed(tmp_path_factory):
     vm = VM.default(jit="on")
     for path in suite_files()[:3]:                    # harness, small, float benchmarks
         vm.file_in(path)
-    settings = {**SETTINGS, "methods": ",".join(METHODS),
+    # the defaults' limits and timing (the tests' quicker ones can leave only trivial inputs
+    # to time on a loaded machine, where both translations just return)
+    settings = {**SETTINGS, "case_seconds": 0.25, "timing_runs": 5, "timing_target": 0.01,
+                "timed_cases": 6, "methods": ",".join(METHODS),
                 "cache_dir": str(tmp_path_factory.mktemp("llm-cache"))}
     with FakeLLMServer() as srv:
         vm.jit.llm = LLMOptimizer(vm.jit, LLMConfig(srv.url, "fake"), **settings)
@@ -61,7 +64,11 @@ def test_every_canned_candidate_is_installed(installed):
     assert set(results) == set(METHODS), json.dumps(s["llm_results"], indent=1)
     for name, r in results.items():
         assert r["outcome"] == "installed" and r["speedup"] >= 1.05, r
-    assert s["llm_successes"] == 3 and s["llm_attempts"] == 3 and s["llm_validation_failures"] == 0
+    assert s["llm_successes"] == 3
+    # on a loaded machine a timing may come out under min_speedup and the (same) answer is
+    # asked again; never for any other reason
+    assert s["llm_attempts"] == 3 + s["llm_validation_failures"]
+    assert all("not faster" in line for line in s["llm_log"] if "rejected" in line or "attempt" in line)
 
 
 @pytest.mark.parametrize("name", list(METHODS))

@@ -211,3 +211,26 @@ def test_bad_config_files(tmp_path, text, message):
     with pytest.raises(LLMConfigError, match=message) as e:
         LLMConfig.from_env({"CATALYST_LLM_CONFIG": str(f)})
     assert "sk-1" not in str(e.value)
+
+
+def test_fake_server_command_serves_canned_candidates():
+    """`python -m catalyst.llm.fake_server`: canned functions for the methods it knows (filled
+    in from the prompt), prose for the others."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-m", "catalyst.llm.fake_server", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split()[4]
+        assert line.startswith("fake LLM service on http://127.0.0.1:") and url.endswith("/v1")
+        c = client(url)
+        prompt = ("# Method Integer>>benchFib\n\n## Bytecode (...)\n  17 <70> self\n\n"
+                  "## IR\nfunction Integer>>benchFib args=0 temps=0\n")
+        func = extract_function(c.complete([{"role": "user", "content": prompt}]))
+        assert "(i32.const 17)" in func and "(i32.const 28)" in func      # first pc, empty stack
+        with pytest.raises(RejectedAnswer, match="no WAT function"):
+            extract_function(c.complete([{"role": "user", "content": "# Method Object>>foo\n"}]))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -67,7 +67,7 @@ def test_installed_candidate_is_the_one_that_runs(tmp_path):
     finally:
         srv.stop()
     rec = stats["llm_results"][0]
-    assert rec["outcome"] == "installed" and rec["speedup"] >= SETTINGS.get("min_speedup", 1.05)
+    assert rec["outcome"] == "installed" and rec["speedup"] >= 1.05, stats["llm_log"]
     # the candidate gives up where the answer is no SmallInteger: the interpreter answers
     assert vm.eval("1073741000 llmSum") == str(1073741000 + 80200)
     assert vm.eval("1073600000 llmSum") == str(1073600000 + 80200)
@@ -86,7 +86,7 @@ def test_sandbox_leaves_no_trace(tmp_path):
         s1 = vm.stats()
     finally:
         srv.stop()
-    assert s1["llm_successes"] == 1 and s1["llm_validation_runs"] > 0
+    assert s1["llm_successes"] == 1 and s1["llm_validation_runs"] > 0, s1["llm_log"]
     for k in ("interpreted_activations", "translated_activations", "sends", "bailouts", "gc_count"):
         assert s1[k] == s0[k], k
     assert vm.core.global_value("heap_end") <= heap0 + 64 * 1024   # only the pass's own inputs
@@ -103,7 +103,7 @@ def test_results_are_cached_and_revalidated(tmp_path):
         vm, m, baseline, s = run_scenario(srv.url, tmp_path)
     finally:
         srv.stop()
-    assert s["llm_attempts"] == 0 and s["llm_cache_hits"] == 1 and s["llm_successes"] == 1
+    assert s["llm_attempts"] == 0 and s["llm_cache_hits"] == 1 and s["llm_successes"] == 1, s["llm_log"]
     assert vm.core.call("method_jit_index", m) != baseline and not srv.requests
     # a cache entry edited to hold a wrong function is validated like any answer: rejected
     entry = next((tmp_path / "llm").glob("*.json"))
@@ -171,7 +171,8 @@ def test_runtime_validation_watches_llm_translations(tmp_path):
     finally:
         srv.stop()
     s = vm.stats()
-    assert s["llm_successes"] == 1 and s["validated_activations"] >= 5 and s["validation_mismatches"] == 0
+    assert s["llm_successes"] == 1, s["llm_log"]
+    assert s["validated_activations"] >= 5 and s["validation_mismatches"] == 0
 
 
 ONE = """(func $method (param $fp i32) (result i32)

@@ -106,7 +106,7 @@ def expect(stats: dict, scenario: Scenario, method: str = "Integer>>llmSum"):
     extra = {"llm_attempts": 2 * n, "llm_validation_failures": 2 * n, "llm_retries": n}
     for k, v in {**scenario.counts, **scenario.extra}.items():
         want = v + extra.get(k, 0)
-        assert stats[k] == want, (scenario.name, k, stats[k], want, stats.get("llm_results"))
+        assert stats[k] == want, (scenario.name, k, stats[k], want, stats["llm_results"], stats["llm_log"])
     mine = [r for r in stats["llm_results"] if r["method"] == method]
     assert len(mine) == 1, stats["llm_results"]
     assert mine[0]["outcome"].startswith("installed") == scenario.installed, mine

@@ -4,7 +4,8 @@
 translation of a method the `llm` analysis pass marked (`llm_candidate`) is installed, the
 tiering calls `consider`, which records the receiver and arguments of the activation that made
 the method hot. Between top-level evaluations (`process_pending`, called by the VM, never inside
-a running program) the hottest recorded methods, up to `max_methods`, go through `improve`:
+a running program) the most promising recorded methods (loops of arithmetic first, see
+`PRIORITY`), up to `max_methods` per VM, go through `improve`:
 
 1. semantic analysis (`semantics.analyse`) and the prompt (`prompt.build_messages`): category,
    description, bytecode listing, IR, frame ABI contract, baseline WAT;
@@ -15,7 +16,9 @@ a running program) the hottest recorded methods, up to `max_methods`, go through
    agree with the interpreter on every input (`Checker.verify`) and be faster than the baseline
    by `min_speedup` in a side-by-side timing (`Checker.time`, medians);
 4. a rejected answer is retried with the specific reason in the prompt, up to `max_attempts`;
-   an accepted one is installed in place of the baseline. The outcome is cached on disk.
+   an accepted one is installed in place of the baseline, and depends on the selectors the
+   method sends (the tiering drops it when a method dictionary changes for one of them).
+   The outcome is cached on disk.
 
 An unreachable or slow service disables the pass for the VM; the baselines stay. The program's
 results never depend on the pass: everything it runs happens in a `Sandbox`.
