@@ -11,7 +11,7 @@ from catalyst.llm.config import LLMConfig
 from catalyst.llm.fake_server import FakeLLMServer
 from catalyst.llm.llm_pass import LLMOptimizer
 from catalyst.vm.vm import SmalltalkError, VM
-from test_llm_support import SETTINGS
+from test_llm_support import CANNED_SETTINGS
 
 METHODS = {"Integer>>benchFib": "20 benchFib",
            "BenchSieve>>sieve:size:": "BenchSieve new benchmark",
@@ -39,10 +39,7 @@ def installed(tmp_path_factory):
     vm = VM.default(jit="on")
     for path in suite_files()[:3]:                    # harness, small, float benchmarks
         vm.file_in(path)
-    # the defaults' limits and timing (the tests' quicker ones can leave only trivial inputs
-    # to time on a loaded machine, where both translations just return)
-    settings = {**SETTINGS, "case_seconds": 0.25, "timing_runs": 5, "timing_target": 0.01,
-                "timed_cases": 6, "methods": ",".join(METHODS),
+    settings = {**CANNED_SETTINGS, "methods": ",".join(METHODS),
                 "cache_dir": str(tmp_path_factory.mktemp("llm-cache"))}
     with FakeLLMServer() as srv:
         vm.jit.llm = LLMOptimizer(vm.jit, LLMConfig(srv.url, "fake"), **settings)

@@ -11,7 +11,7 @@ import pytest
 
 from catalyst.cli import main
 from catalyst.llm.fake_server import FakeLLMServer
-from test_llm_support import (CHECK, CHECK_VALUE, KEY, METHOD, SCENARIOS, SETTINGS, WARM,
+from test_llm_support import (CANNED_SETTINGS, CHECK, CHECK_VALUE, KEY, METHOD, SCENARIOS, WARM,
                               WARM_VALUE, config_file, expect)
 
 PROGRAM = (METHOD + WARM[:-len(" t")] + " Transcript show: t printString; cr!\n"
@@ -122,7 +122,8 @@ def test_compile_llm_without_a_service_shows_the_prompt(env, capfd):
 
 def bench(env, capfd, tmp_path, tiers, names, methods):
     config = tmp_path / "bench.json"
-    config.write_text(json.dumps({**SETTINGS, "methods": methods, "cache_dir": str(tmp_path / "llm-cache")}))
+    config.write_text(json.dumps({**CANNED_SETTINGS, "methods": methods,
+                                  "cache_dir": str(tmp_path / "llm-cache")}))
     with FakeLLMServer() as srv:
         env["monkeypatch"].setenv("CATALYST_LLM_URL", srv.url)
         env["monkeypatch"].setenv("CATALYST_LLM_CONFIG", str(config))
