@@ -33,7 +33,7 @@ class Runner:
             self.vm.file_in_text(program.classes, "generated.st")
             answer = self.vm.eval(program.main)
         except SmalltalkError as e:
-            answer = ("error", e.text)
+            answer = ("error", e.text, tuple(e.stack))
         except VMTrap as e:        # a broken translation may trap: that is a disagreement too
             answer = ("trap", str(e))
         return answer, b"".join(self.out)

@@ -61,8 +61,9 @@ def test_trapping_translation_is_uninstalled(monkeypatch):
         original(self, lab)
     monkeypatch.setattr(lower.Lowerer, "block", block)
     vm = make(jit="always")
-    with pytest.raises(VMTrap):
+    with pytest.raises(VMTrap) as e:
         vm.eval("Rb new add: 3 to: 4")
+    assert "Rb>>add:to: (translated code)" in str(e.value)
     assert any(r["type"] == "trap" and r["method"] == "Rb>>add:to:" for r in vm.jit.failures)
     assert vm.eval("Rb new add: 3 to: 4") == "7"          # interpreted from now on
 

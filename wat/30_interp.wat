@@ -264,6 +264,11 @@
   (i32.store offset=8 (local.get $e) (i32.add (local.get $n) (i32.const 1)))
   (i32.add (local.get $t) (i32.shl (local.get $n) (i32.const 2))))
 
+;; (method, pc) -> the address of the inline-cache record that would hold the site (the host
+;; reads it directly: method, pc, count, classes; it holds the site when method and pc match)
+(func $ic_record_address (export "ic_record_address") (param $m i32) (param $pc i32) (result i32)
+  (call $ic_entry (local.get $m) (local.get $pc)))
+
 (func $ic_count (export "ic_count") (param $m i32) (param $pc i32) (result i32)
   (local $e i32) (local $n i32)
   (local.set $e (call $ic_entry (local.get $m) (local.get $pc)))

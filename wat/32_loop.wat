@@ -762,6 +762,13 @@
 ;; which at least one is a Float, computed as the interpreter's fast path does; 0 when the full
 ;; send is needed (not Floats, division by zero, out of memory). Translated code calls it after
 ;; writing its stack back (the boxed result may need a collection).
+;; (fp, x) -> a new boxed Float for translated code's inline Float arithmetic (fp's frame is
+;; written back: the allocation may collect); 0 when the heap is full (the caller then takes the
+;; full send, which reports it).
+(func $box_float (export "box_float") (param $fp i32) (param $x f64) (result i32)
+  (global.set $fp (local.get $fp))
+  (call $om_float (local.get $x)))
+
 (func $float_special (export "float_special") (param $fp i32) (param $op i32) (param $a i32) (param $b i32) (result i32)
   (local $x f64) (local $y f64)
   (global.set $fp (local.get $fp))    ;; the boxed result may make the GC run: fp's frame is a root

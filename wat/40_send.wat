@@ -98,14 +98,10 @@
                            (return (call $return_from_frame (local.get $r)))))
   (if (global.get $haltCode) (then (return (i32.const 1))))
   (if (global.get $unwinding) (then (return (call $continue_unwind))))
-  ;; deoptimized: the frame at $fp is in interpreter layout; continue it from its FRAME_IP.
-  ;; A translation whose guards keep failing is uninstalled (the host records it).
-  (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-  (if (global.get $depthDeopt)
-    (then (global.set $depthDeopt (i32.const 0)))
-    (else (call $note_bailout (local.get $m))))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
-  (global.set $sp (i32.load offset=12 (global.get $fp)))
+  ;; deoptimized: the frames from $frame up to $fp are in interpreter layout; continue the top
+  ;; one from its FRAME_IP. A translation whose guards keep failing is uninstalled (the host
+  ;; records it).
+  (call $prepare_resume (local.get $frame) (i32.const 0))
   (i32.const 0))
 
 ;; Continue an unwind that crossed a nested run, from the current frame.
@@ -244,6 +240,8 @@
   ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt
   (if (i32.eq (local.get $prim) (i32.const 9002))
     (then (i32.store offset=12 (global.get $vmRoots) (i32.load (global.get $sp)))
+          ;; the halted frame shows the pc after this send, as every other frame of the stack
+          (i32.store offset=8 (global.get $fp) (call $pc_of (i32.load offset=4 (global.get $fp)) (global.get $ip)))
           (global.set $haltCode (i32.const 1))
           (return (i32.const 2))))
   ;; 113 quit
@@ -306,6 +304,9 @@
   (local $m i32)
   (global.set $fp (local.get $fp))
   (global.set $sp (local.get $sp))
+  ;; the interpreter's ip for the frame, from the FRAME_IP translated code wrote: activating the
+  ;; callee stores the caller's pc from it
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $fp)) (i32.load offset=8 (local.get $fp))))
   (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
   (if (i32.eqz (local.get $m))
@@ -359,10 +360,7 @@
               (return (local.get $r))))
       (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
       ;; deoptimized callee: finish it in the interpreter as a base frame
-      (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
-      (i32.store offset=24 (global.get $fp) (i32.or (i32.load offset=24 (global.get $fp)) (global.get $FLAG_BASE)))
-      (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
-      (global.set $sp (i32.load offset=12 (global.get $fp))))
+      (call $prepare_resume (local.get $dest) (i32.const 1)))
     (else
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_BASE)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
@@ -378,21 +376,30 @@
   (i32.load offset=12 (global.get $vmRoots)))
 
 ;; (frame) Finish a frame that translated code built and whose translation answered 0 without an
-;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame from its
-;; FRAME_IP/FRAME_SP and answer its result (0 when the run halted or an unwind passes).
-(func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
-  (local $savedIp i32) (local $r i32)
-  (local.set $savedIp (global.get $ip))
+;; unwind or a halt (it deoptimized): run it in the interpreter as a base frame, from the top
+;; frame the translation left in $fp, and answer its result (0 when the run halted or an unwind
+;; passes).
+;; (frame) A translation that ran frame answered 0 after writing its frames back: frame, and
+;; above it the frames of methods it had inlined, the topmost of which it made $fp (ABI.md
+;; section 8). Count the bailout, make frame the interpreter's (a base frame if asked: its return
+;; ends the interpreter run that finishes it) and set the interpreter registers to continue the
+;; top frame.
+(func $prepare_resume (param $frame i32) (param $base i32)
   (global.set $statBailouts (i64.add (global.get $statBailouts) (i64.const 1)))
   (if (global.get $depthDeopt)
     (then (global.set $depthDeopt (i32.const 0)))
     (else (call $note_bailout (i32.load offset=4 (local.get $frame)))))
-  (global.set $fp (local.get $frame))
   (i32.store offset=24 (local.get $frame)
-             (i32.or (i32.and (i32.load offset=24 (local.get $frame)) (i32.xor (global.get $FLAG_TRANSLATED) (i32.const -1)))
-                     (global.get $FLAG_BASE)))
-  (global.set $ip (call $addr_of_pc (i32.load offset=4 (local.get $frame)) (i32.load offset=8 (local.get $frame))))
-  (global.set $sp (i32.load offset=12 (local.get $frame)))
+             (i32.or (i32.and (i32.load offset=24 (local.get $frame))
+                              (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1)))
+                     (select (global.get $FLAG_BASE) (i32.const 0) (local.get $base))))
+  (global.set $ip (call $addr_of_pc (i32.load offset=4 (global.get $fp)) (i32.load offset=8 (global.get $fp))))
+  (global.set $sp (i32.load offset=12 (global.get $fp))))
+
+(func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
+  (local $savedIp i32) (local $r i32)
+  (local.set $savedIp (global.get $ip))
+  (call $prepare_resume (local.get $frame) (i32.const 1))
   (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
   (call $jit_depth_add (i32.const -1))

@@ -22,6 +22,7 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "vm_send_super" (func $vm_send_super (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "class_of" (func $class_of (param i32) (result i32)))
   (import "core" "float_special" (func $float_special (param i32 i32 i32 i32) (result i32)))
+  (import "core" "box_float" (func $box_float (param i32 f64) (result i32)))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
@@ -78,6 +79,11 @@ class Lowerer:
         self.order = list(fn.blocks)
         self.index = {lab: k for k, lab in enumerate(self.order)}
         self.stack_base = 32 + 4 * fn.num_temps
+        # the frame the instruction being lowered works on: the function's own ($fp), or the
+        # frame of an inlined method (frame=vN, made by frame_push vN); and its stack's offset
+        self.F, self.base = "(local.get $fp)", self.stack_base
+        self.frame_bases = {i.result: 32 + 4 * i.attrs["temps"]
+                            for i in fn.instructions() if i.op == "frame_push"}
         self.plan = None
         self._uses = None
 
@@ -90,7 +96,7 @@ class Lowerer:
         phi_tmps = [f"$p{k}" for k in range(max((len(b.phis) for b in fn.blocks.values()), default=0))]
         out = [f"(module ${self.module_name}" if self.module_name else "(module", IMPORTS.rstrip("\n"),
                f"  (func $method (export \"method\") (param $fp i32) (result i32)",
-               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32)"]
+               "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32) (local $fx f64) (local $fy f64)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
         if phi_tmps:
@@ -148,10 +154,10 @@ class Lowerer:
     def spill(self, values: list[str], ip: int):
         """Store values as the frame's operand stack, set FRAME_IP and FRAME_SP."""
         for k, v in enumerate(values):
-            self.w(f"(i32.store offset={self.stack_base + 4 * k} (local.get $fp) {self.get(v)})")
-        sp = self.stack_base + 4 * (len(values) - 1)
-        self.w(f"(i32.store offset=8 (local.get $fp) (i32.const {ip}))")
-        self.w(f"(i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})))")
+            self.w(f"(i32.store offset={self.base + 4 * k} {self.F} {self.get(v)})")
+        sp = self.base + 4 * (len(values) - 1)
+        self.w(f"(i32.store offset=8 {self.F} (i32.const {ip}))")
+        self.w(f"(i32.store offset=12 {self.F} (i32.add {self.F} (i32.const {sp})))")
         return sp
 
     def goto(self, src: str, dst: str):
@@ -177,7 +183,9 @@ class Lowerer:
         elif dst in self.plan.merges:
             self.w(f"(br $M{dst})")
         else:
+            saved = self.F, self.base
             self.tree(dst)
+            self.F, self.base = saved
 
     def oop(self, name: str) -> str:
         """nil, true or false: a constant when the function knows the VM's oops (they never move),
@@ -188,7 +196,7 @@ class Lowerer:
     def deopt_return(self):
         """The frame is written back in interpreter layout: make it the core's current frame and
         answer 0 (ABI.md section 8), so the interpreter continues it from its FRAME_IP."""
-        self.w("(global.set $gfp (local.get $fp))")
+        self.w(f"(global.set $gfp {self.F})")
         self.w("(return (i32.const 0))")
 
     def selector_of(self, i: Instr) -> str:
@@ -226,7 +234,7 @@ class Lowerer:
         and arguments on its stack) to the interpreter at the send bytecode, which performs the
         send without growing the native stack."""
         self.w(f"(if (i32.ge_u {DEPTH} (i32.const {DEPTH_LIMIT})) (then")
-        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['site']}))")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
         self.deopt_return()
         self.w("))")
@@ -244,7 +252,7 @@ class Lowerer:
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
         if float_path:   # Float arithmetic and comparisons without a send (stack is written back)
-            self.w(f"(local.set $r (call $float_special (local.get $fp) (i32.const {special}) "
+            self.w(f"(local.set $r (call $float_special {self.F} (i32.const {special}) "
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
         self.depth_guard(i)
@@ -253,11 +261,11 @@ class Lowerer:
         elif "cases" in i.attrs:
             self.inline_cases(i, args[0])
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
-            self.w(f"(local.set $r (call $vm_send_super (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send_super {self.F} (i32.add {self.F} (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']}) "
                    f"(i32.load offset=8 (i32.load offset=12 (i32.const {i.attrs['super']})))))")
         else:
-            self.w(f"(local.set $r (call $vm_send (local.get $fp) (i32.add (local.get $fp) (i32.const {sp})) "
+            self.w(f"(local.set $r (call $vm_send {self.F} (i32.add {self.F} (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w("(if (i32.eqz (local.get $r)) (then (return (i32.const 0))))")
         if "guard" in i.attrs or "cases" in i.attrs:
@@ -275,11 +283,11 @@ class Lowerer:
         with the send's result on its stack (ABI.md section 8, temporaries in locals)."""
         if not self.fn.annotations.get("temps_in_ssa"):
             return
-        top = self.stack_base + 4 * len(i.attrs.get("live", []))
-        self.w("(if (i32.and (i32.load offset=24 (local.get $fp)) (i32.const 0x800)) (then")
-        self.w(f"  (i32.store offset={top} (local.get $fp) (local.get $r))")
-        self.w(f"  (i32.store offset=8 (local.get $fp) (i32.const {i.attrs['pc']}))")
-        self.w(f"  (i32.store offset=12 (local.get $fp) (i32.add (local.get $fp) (i32.const {top})))")
+        top = self.base + 4 * len(i.attrs.get("live", []))
+        self.w(f"(if (i32.and (i32.load offset=24 {self.F}) (i32.const 0x800)) (then")
+        self.w(f"  (i32.store offset={top} {self.F} (local.get $r))")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['pc']}))")
+        self.w(f"  (i32.store offset=12 {self.F} (i32.add {self.F} (i32.const {top})))")
         self.deopt_return()
         self.w("))")
 
@@ -306,14 +314,52 @@ class Lowerer:
         return (f"(if (result i32) (i32.and {v} (i32.const 3)) (then (i32.const 0)) "
                 f"(else (i32.eq (i32.and (i32.load {v}) (i32.const 0x3FFFFF)) (i32.const {ci}))))")
 
-    def installed_check(self):
-        """Inside a $slow block: take the full send unless this translation is still the one
-        installed for its method (tiering uninstalls it when a target it bound changes)."""
+    def frame_push(self, i: Instr):
+        """The frame of an inlined method (passes/inline.py): the current frame is written back
+        as at the send (the GC's roots, the interpreter's view should the inlined code
+        deoptimize), then the callee's frame is built above it, as a direct call would, but not
+        marked translated: no WASM activation of its own runs it (ABI.md section 8)."""
+        args = i.args
+        nargs, temps = i.attrs["nargs"], i.attrs["temps"]
+        sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
+        new = f"(local.get ${i.result})"
+        self.w(f"(local.set ${i.result} (i32.add {self.F} (i32.const {sp + 4})))")
+        self.w(f"(if (i32.gt_u {new} (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})) (then")
+        self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")   # the send reports it
+        self.deopt_return()
+        self.w("))")
+        self.w(f"(i32.store {new} {self.F})")
+        self.w(f"(i32.store offset=4 {new} (i32.const {i.attrs['target']}))")
+        self.w(f"(i64.store offset=16 {new} (i64.const 0))")
+        self.w(f"(i32.store offset=24 {new} (i32.const {nargs}))")
+        for k, a in enumerate(args):
+            self.w(f"(i32.store offset={28 + 4 * k} {new} {self.get(a)})")
+        for k in range(nargs, temps):
+            self.w(f"(i32.store offset={32 + 4 * k} {new} {self.oop('nil')})")
+        self.w(f"(i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
+
+    def installed(self) -> str | None:
+        """An i32 condition: this translation is still the one installed for its method
+        (tiering uninstalls it when a target it bound changes); None when not known."""
         check = self.fn.annotations.get("installed_check")
-        if check:
-            info_id, index = check
-            self.w(f"  (br_if $slow (i32.ne (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) "
-                   f"(i32.const {index})))")
+        if not check:
+            return None
+        info_id, index = check
+        return f"(i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) (i32.const {index}))"
+
+    def installed_check(self):
+        """Inside a $slow block: take the full send unless this translation is still installed."""
+        cond = self.installed()
+        if cond:
+            self.w(f"  (br_if $slow (i32.eqz {cond}))")
+
+    def guard_test(self, i: Instr) -> str:
+        """is_class as an i32 condition; for the guard of inlined code (binding=1) also that
+        this translation is still installed."""
+        cond = self.class_is(i.args[0], i.attrs["class"])
+        if i.attrs.get("binding") and self.installed():
+            cond = f"(i32.and {cond} {self.installed()})"
+        return cond
 
     def inline_cases(self, i: Instr, receiver: str):
         """A polymorphic site whose targets are all trivial: one class guard per case."""
@@ -347,9 +393,9 @@ class Lowerer:
         self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
                f"(i32.shl (local.get $idx) (i32.const 4)))))")
         self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
-        self.w(f"  (local.set $new (i32.add (local.get $fp) (i32.const {new})))")
+        self.w(f"  (local.set $new (i32.add {self.F} (i32.const {new})))")
         self.w(f"  (br_if $slow (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})))")
-        self.w("  (i32.store (local.get $new) (local.get $fp))")
+        self.w(f"  (i32.store (local.get $new) {self.F})")
         self.w(f"  (i32.store offset=4 (local.get $new) (i32.const {m}))")
         self.w("  (i64.store offset=16 (local.get $new) (i64.const 0))")
         self.w(f"  (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x400}))")
@@ -392,7 +438,8 @@ class Lowerer:
         if len(instrs) < 2 or instrs[-1].op != "branch":
             return False
         test, br = instrs[-2], instrs[-1]
-        if not (test.op == "identical" or (test.op == "int_op" and test.attrs["kind"] in self.BOOLEAN_KINDS)):
+        if not (test.op in ("identical", "is_class")
+                or (test.op == "int_op" and test.attrs["kind"] in self.BOOLEAN_KINDS)):
             return False
         return br.args[0] == test.result and self.use_counts().get(test.result, 0) == 1
 
@@ -406,9 +453,12 @@ class Lowerer:
         return self._uses
 
     def test_and_branch(self, lab: str, test: Instr, br: Instr):
+        self.on_frame_of(test)
         _, t, f = br.args
         if test.op == "identical":
             self.w(f"(local.set $c (i32.eq {self.get(test.args[0])} {self.get(test.args[1])}))")
+        elif test.op == "is_class":
+            self.w(f"(local.set $c {self.guard_test(test)})")
         else:
             self.int_compare(test, br)
         self.w("(if (local.get $c) (then")
@@ -428,6 +478,11 @@ class Lowerer:
         self.w(f"  (local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            self.w(f"  (local.set $c {cond})")
+            self.w("  (br $done)")
+        self.float_path(test, test.attrs["kind"], float_result)
         self.full_send(test, test.result)
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('true')}) (then (local.set $c (i32.const 1)) (br $done)))")
         self.w(f"(if (i32.eq {self.get(test.result)} {self.oop('false')}) (then (local.set $c (i32.const 0)) (br $done)))")
@@ -438,21 +493,29 @@ class Lowerer:
             self.w("  " + line)
         self.w(")")
 
+    def on_frame_of(self, i: Instr):
+        f = i.attrs.get("frame")
+        if f is None:
+            self.F, self.base = "(local.get $fp)", self.stack_base
+        else:
+            self.F, self.base = f"(local.get ${f})", self.frame_bases[f]
+
     def instr(self, lab: str, i: Instr):
+        self.on_frame_of(i)
         op, r = i.op, i.result
         if op == "self":
-            self.w(f"(local.set ${r} (i32.load offset=28 (local.get $fp)))")
+            self.w(f"(local.set ${r} (i32.load offset=28 {self.F}))")
         elif op == "const":
             self.w(f"(local.set ${r} (i32.const {int(i.args[0]) & 0xFFFFFFFF}))")
         elif op == "load_temp":
-            self.w(f"(local.set ${r} (i32.load offset={32 + 4 * i.attrs['index']} (local.get $fp)))")
+            self.w(f"(local.set ${r} (i32.load offset={32 + 4 * i.attrs['index']} {self.F}))")
         elif op == "store_temp":
-            self.w(f"(i32.store offset={32 + 4 * i.attrs['index']} (local.get $fp) {self.get(i.args[0])})")
+            self.w(f"(i32.store offset={32 + 4 * i.attrs['index']} {self.F} {self.get(i.args[0])})")
         elif op == "load_ivar":
             self.w(f"(local.set ${r} (i32.load offset={8 + 4 * i.attrs['index']} "
-                   f"(i32.load offset=28 (local.get $fp))))")
+                   f"(i32.load offset=28 {self.F})))")
         elif op == "store_ivar":
-            self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} (i32.load offset=28 (local.get $fp)) "
+            self.w(f"(i32.store offset={8 + 4 * i.attrs['index']} (i32.load offset=28 {self.F}) "
                    f"{self.get(i.args[0])})")
         elif op == "load_litvar":
             self.w(f"(local.set ${r} (i32.load offset=12 (i32.const {i.attrs['assoc']})))")
@@ -461,6 +524,13 @@ class Lowerer:
         elif op == "identical":
             self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} "
                    f"(i32.eq {self.get(i.args[0])} {self.get(i.args[1])})))")
+        elif op == "is_class":
+            self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} {self.guard_test(i)}))")
+        elif op == "frame_push":
+            self.frame_push(i)
+        elif op == "frame_pop":
+            f = self.get(i.args[0])
+            self.w(f"(if (i32.load offset=16 {f}) (then (call $ctx_kill (i32.load offset=16 {f}))))")
         elif op == "class_of":
             self.w(f"(local.set ${r} (call $class_of {self.get(i.args[0])}))")
         elif op == "send":
@@ -498,6 +568,39 @@ class Lowerer:
         """Is the i64 value x outside the SmallInteger range -2^30 .. 2^30-1?"""
         return (f"(i64.gt_u (i64.add {x} (i64.const 1073741824)) (i64.const 2147483647))")
 
+    FLOAT_OPS = {"add": "f64.add", "sub": "f64.sub", "mul": "f64.mul", "lt": "f64.lt", "gt": "f64.gt",
+                 "le": "f64.le", "ge": "f64.ge", "eq": "f64.eq", "ne": "f64.ne"}
+
+    def as_f64(self, v: str, dst: str) -> str:
+        """Code that sets dst to the value of v as a double when v is a SmallInteger or a boxed
+        Float, else branches to $nofloat."""
+        x = self.get(v)
+        return (f"(if (i32.and {x} (i32.const 1)) (then (local.set {dst} (f64.convert_i32_s (i32.shr_s {x} (i32.const 1)))))"
+                f" (else (br_if $nofloat (i32.or (i32.and {x} (i32.const 3)) (i32.ne (i32.and (i32.load {x}) "
+                f"(i32.const 0x3FFFFF)) (i32.const {self.fn.annotations['float_class']}))))"
+                f" (local.set {dst} (f64.load offset=8 {x}))))")
+
+    def float_path(self, i: Instr, kind: str, on_result):
+        """Inline Float arithmetic or comparison for operands that are Floats or SmallIntegers
+        (after the SmallInteger path declined): the result is boxed (arithmetic) or handed to
+        on_result as an i32 condition (comparisons); anything else falls through to the send."""
+        if kind not in self.FLOAT_OPS or "float_class" not in self.fn.annotations:
+            return False
+        self.w("(block $nofloat")
+        # two SmallIntegers got here by overflowing: that is LargeInteger arithmetic
+        self.w(f"  (br_if $nofloat (i32.and (i32.and {self.get(i.args[1])} {self.get(i.args[2])}) (i32.const 1)))")
+        self.w("  " + self.as_f64(i.args[1], "$fx"))
+        self.w("  " + self.as_f64(i.args[2], "$fy"))
+        expr = f"({self.FLOAT_OPS[kind]} (local.get $fx) (local.get $fy))"
+        if kind in TAGGED_COMPARE:
+            on_result(expr)
+        else:
+            self.w(f"  (local.set $r (call $box_float {self.F} {expr}))")
+            self.w("  (br_if $nofloat (i32.eqz (local.get $r)))")
+            on_result(None)
+        self.w(")")
+        return True
+
     def int_op(self, i: Instr):
         """SmallInteger arithmetic and comparison inline when both operands are SmallIntegers
         and the result fits; otherwise the real send (primitives, LargeIntegers, Floats)."""
@@ -534,6 +637,14 @@ class Lowerer:
             self.w(f"  (local.set ${r} (i32.or (i32.shl (i32.wrap_i64 (local.get $x)) (i32.const 1)) (i32.const 1)))")
         self.w("  (br $done))")
         saved, self.lines = self.lines, []
+
+        def float_result(cond):
+            if cond is None:
+                self.w(f"  (local.set ${r} (local.get $r))")
+            else:
+                self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} {cond}))")
+            self.w("  (br $done)")
+        self.float_path(i, kind, float_result)
         self.full_send(i, r)
         body, self.lines = self.lines, saved
         for line in body:

@@ -1,10 +1,12 @@
 """`catalyst bench`: run the benchmark suite in each tier in one process and compare side by side.
 
 Every benchmark runs in every requested tier (interp = JIT off, jit = JIT on with translation
-counted in the time, llm = JIT plus the LLM pass) in a fresh VM per tier, with warm-up runs and
-then timed runs; the table shows median and min time, the ratio of each tier to the interpreter
-(interp median / tier median, so 5.0 means five times faster), the cold first run (translation
-included), time spent translating, bytes of WASM generated and peak memory. The tinyBenchmarks
+counted in the time, llm = JIT plus the LLM pass), one VM per tier for the suite, the tiers taking
+turns on each benchmark, with warm-up runs and then timed runs; the table shows median and min
+time, the ratio of each tier to the interpreter (interp median / tier median, so 5.0 means five
+times faster), the cold first run (translation included), "total x" (the interpreter's total time
+on the benchmark over the tier's, first and warm-up runs included: above 1 the translation paid
+for itself), the benchmark's time spent translating, bytes of WASM generated and peak memory. The tinyBenchmarks
 pair also reports Squeak's figures (bytecodes/s and sends/s) and, when a C compiler exists, the
 ratio to the native C versions measured in the same invocation.
 """
@@ -88,11 +90,18 @@ class Result:
     peak_mem: int = 0
     methods_translated: int = 0
     translated_activations: int = 0
-    llm: dict | None = None          # the LLM pass's counters (tier llm), cumulative per VM
+    warmup_s: float = 0.0
+    llm: dict | None = None          # the LLM pass's counters during this benchmark (tier llm)
 
     @property
     def median_s(self) -> float:
         return statistics.median(self.runs)
+
+    @property
+    def total_s(self) -> float:
+        """Everything this tier spent on the benchmark: the cold first run (which translates
+        what it runs), the warm-up runs and the timed runs."""
+        return self.first_s + self.warmup_s + sum(self.runs)
 
     @property
     def min_s(self) -> float:
@@ -101,12 +110,13 @@ class Result:
     def as_json(self, interp: "Result | None", native: dict[str, float]) -> dict:
         d = {"benchmark": self.benchmark, "tier": self.tier, "size": self.size,
              "median_s": self.median_s, "min_s": self.min_s, "runs": self.runs,
-             "first_run_s": self.first_s, "answer": self.answer,
+             "first_run_s": self.first_s, "total_s": self.total_s, "answer": self.answer,
              "translate_s": self.translate_s, "wasm_bytes": self.wasm_bytes,
              "peak_memory_bytes": self.peak_mem, "methods_translated": self.methods_translated,
              "translated_activations": self.translated_activations}
         if interp is not None:
             d["ratio_to_interp"] = interp.median_s / self.median_s
+            d["total_ratio_to_interp"] = interp.total_s / self.total_s
         if self.llm is not None:
             d["llm"] = self.llm
         bench = BY_NAME[self.benchmark]
@@ -142,23 +152,27 @@ def run_one(vm, bench: Benchmark, tier: str, size: int, iterations: int, warmup:
         result.answer = answer
         return elapsed
 
+    before = vm.stats()
     try:
         result.first_s = timed()
-        for _ in range(warmup):
-            timed()
+        result.warmup_s = sum(timed() for _ in range(warmup))
         result.runs = [timed() for _ in range(iterations)]
     except BenchmarkFailed:
         raise
     except Exception as e:   # a Smalltalk error, a trap: the run is broken, say so loudly
         raise BenchmarkFailed(f"{bench.name} ({tier}) failed: {e}") from e
     stats = vm.stats()
-    result.translate_s = stats.get("translation_seconds", 0.0)
-    result.wasm_bytes = stats.get("wasm_bytes", 0)
+
+    def grown(key):        # this benchmark's share: the VM's counters are cumulative
+        return stats.get(key, 0) - before.get(key, 0)
+    result.translate_s = grown("translation_seconds")
+    result.wasm_bytes = grown("wasm_bytes")
     result.peak_mem = stats.get("peak_memory_bytes", 0)
-    result.methods_translated = stats.get("methods_translated", 0)
-    result.translated_activations = stats.get("translated_activations", 0)
+    result.methods_translated = grown("methods_translated")
+    result.translated_activations = grown("translated_activations")
     if tier == "llm":
-        result.llm = {k: v for k, v in stats.items() if k.startswith("llm_") and k != "llm_results"}
+        result.llm = {k: grown(k) for k, v in stats.items()
+                      if k.startswith("llm_") and isinstance(v, (int, float))}
     if tier != "interp" and result.translated_activations == 0:
         raise BenchmarkFailed(f"{bench.name} ({tier}): no translated code ran "
                               f"(methods translated: {result.methods_translated})")
@@ -176,20 +190,18 @@ def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit
         native_r, msg = native_rates(quick=smoke)
         out(msg)
     entries: list[dict] = []
-    llm_report = []
-    for tier in tiers:
-        vm = make_vm(tier, image)
-        for bench in benches:
-            size = bench.smoke if smoke else bench.full
-            res = run_one(vm, bench, tier, size, iterations, warmup)
-            interp = next((e for e in entries if e["benchmark"] == bench.name
-                           and e["tier"] == "interp"), None)
-            interp_res = None
-            if interp is not None:
-                interp_res = Result(bench.name, "interp", size, interp["runs"])
-            entries.append(res.as_json(interp_res, native_r))
-        if tier == "llm":
-            llm_report = llm_summary(vm)
+    # one VM per tier for the whole suite; the tiers take turns on each benchmark, so that the
+    # machine's load changes hit them alike
+    vms = {tier: make_vm(tier, image) for tier in tiers}
+    for bench in benches:
+        size = bench.smoke if smoke else bench.full
+        interp_res = None
+        for tier in tiers:
+            res = run_one(vms[tier], bench, tier, size, iterations, warmup)
+            if tier == "interp":
+                interp_res = res
+            entries.append(res.as_json(interp_res if tier != "interp" else None, native_r))
+    llm_report = llm_summary(vms["llm"]) if "llm" in vms else []
     out(format_table(entries))
     if llm_report:
         out("\n".join(llm_report))
@@ -218,7 +230,7 @@ def llm_summary(vm) -> list[str]:
 
 def format_table(entries: list[dict]) -> str:
     head = (f"{'benchmark':<15}{'tier':<7}{'median s':>10}{'min s':>10}{'first s':>10}"
-            f"{'x interp':>9}{'transl s':>9}{'wasm B':>9}{'peak MB':>8}  rate")
+            f"{'x interp':>9}{'total x':>8}{'transl s':>9}{'wasm B':>9}{'peak MB':>8}  rate")
     lines = [head, "-" * len(head)]
     for e in entries:
         ratio = e.get("ratio_to_interp")
@@ -227,9 +239,11 @@ def format_table(entries: list[dict]) -> str:
             rate = f"{e['rate']:.3g} {e['rate_unit']}"
             if "fraction_of_native" in e:
                 rate += f" (1/{1 / e['fraction_of_native']:.0f} of C)"
+        total = e.get("total_ratio_to_interp")
         lines.append(
             f"{e['benchmark']:<15}{e['tier']:<7}{e['median_s']:>10.4f}{e['min_s']:>10.4f}"
             f"{e['first_run_s']:>10.4f}{(f'{ratio:.2f}' if ratio else '-'):>9}"
+            f"{(f'{total:.2f}' if total else '-'):>8}"
             f"{e['translate_s']:>9.3f}{e['wasm_bytes']:>9}"
             f"{e['peak_memory_bytes'] / 1e6:>8.1f}  {rate}")
     for tier in sorted({e["tier"] for e in entries} - {"interp"}):
@@ -239,6 +253,11 @@ def format_table(entries: list[dict]) -> str:
             geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
             lines.append(f"geometric mean speed-up of {tier} over interp: {geo:.2f}x "
                          f"({len(ratios)} benchmarks)")
+            slower = [e["benchmark"] for e in entries if e["tier"] == tier
+                      and e.get("total_ratio_to_interp", 2) < 1]
+            lines.append(f"{tier}: translation paid for itself (total time, translation included, "
+                         f"below the interpreter's) on {len(ratios) - len(slower)} of {len(ratios)}"
+                         + (f"; not on {', '.join(slower)}" if slower else ""))
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ import networkx as nx
 
 TERMINATORS = {"jump", "branch", "ret", "deopt"}
 PURE = {"const", "self", "load_temp", "load_ivar", "load_litvar", "phi", "tagged_add",
-        "tagged_sub", "compare"}
+        "tagged_sub", "compare", "is_class"}
 
 
 @dataclass
@@ -157,14 +157,16 @@ def successors(t: Instr) -> list[str]:
 
 
 def value_args(i: Instr) -> list[str]:
-    """The operands of i that are SSA values (phi args are 'value:block' pairs)."""
+    """The operands of i that are SSA values (phi args are 'value:block' pairs), including the
+    frame of an inlined method that the instruction works on (`frame=vN`)."""
+    frame = [i.attrs["frame"]] if "frame" in i.attrs else []
     if i.op == "phi":
         return [a.split(":")[0] for a in i.args]
     if i.op == "jump":
-        return []
+        return frame
     if i.op == "branch":
-        return [i.args[0]]
-    return [a for a in i.args if isinstance(a, str) and a.startswith("v")]
+        return [i.args[0]] + frame
+    return [a for a in i.args if isinstance(a, str) and a.startswith("v")] + frame
 
 
 def print_function(fn: Function) -> str:

@@ -67,6 +67,7 @@ class Tiering:
                 self.failures.append({"type": "llm_config", "phase": "llm", "method": "-",
                                       "error": str(e), "fallback": "baseline translations"})
         self._specials = None
+        self._resolved: dict = {}
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
         self.core.on_method_hot = self.on_hot
@@ -96,6 +97,11 @@ class Tiering:
                            4 * (1 + nlits) + 1, oops, method,
                            B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
 
+    def float_class_index(self) -> int:
+        """Float's class index (its identity hash, ABI.md section 2): inline Float arithmetic
+        recognizes boxed Floats by it."""
+        return self.core.u32(self.vm.special(9) + 4) & 0x3FFFFF
+
     def special_selectors(self) -> list[int]:
         """The oops of the 32 special selectors (special objects array slot 23: selector and
         argument count pairs)."""
@@ -105,17 +111,28 @@ class Tiering:
         return self._specials
 
     def feedback(self, method: int):
+        """(send-site pc) -> (receiver class indices, megamorphic?) from the site's inline
+        cache record (ABI.md section 9: method, pc, count with 5 = megamorphic, 4 classes)."""
         core = self.core
 
         def site(pc):
-            n = core.call("ic_count", method, pc)
-            return [core.call("ic_class", method, pc, k) for k in range(n)], \
-                bool(core.call("ic_megamorphic", method, pc))
+            rec = core.call("ic_record_address", method, pc)
+            if core.u32(rec) != method or core.u32(rec + 4) != pc:
+                return [], False
+            n = core.u32(rec + 8)
+            return [core.u32(rec + 12 + 4 * k) for k in range(min(n, 4))], n == 5
         return site
 
     def resolve(self, class_index: int, selector: int):
         """(method, numArgs, numTemps, first pc after any callPrimitive) of the method a receiver
-        of that class runs for selector, when it has no primitive; else None."""
+        of that class runs for selector, when it has no primitive; else None. Remembered until
+        method dictionaries change (on_code_changed)."""
+        key = (class_index, selector)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(class_index, selector)
+        return self._resolved[key]
+
+    def _resolve(self, class_index: int, selector: int):
         core = self.core
         cls = core.u32(0x10000 + 4 * class_index)
         if not cls:
@@ -139,12 +156,14 @@ class Tiering:
         fn.annotations["resolve"] = self.resolve
         fn.annotations["oops"] = m.oops
         fn.annotations["method_oop"] = method
+        fn.annotations["float_class"] = self.float_class_index()
         info_id = self.core.u32(method - 4) & 0xFFFFFF
         if info_id:
             # translated code checks that it is still installed (at this table index) before
             # it relies on a target it bound: see on_code_changed
             fn.annotations["installed_check"] = (info_id, self.installer.next_index)
         fn.annotations["depends_on"] = set()
+        fn.annotations["lift_callee"] = self.lift_callee
         pm = manager or PassManager(self.passes)
         pm.run(fn)
         for k, v in pm.times.items():
@@ -156,6 +175,23 @@ class Tiering:
             wasm = assemble(wat, self.optimize)
             self.cache[key] = wasm
         return fn, wat, wasm
+
+    def lift_callee(self, method: int, depth: int):
+        """The optimized IR of a method to inline into another (passes/inline.py), with its own
+        inline caches' feedback; None when it cannot be lifted."""
+        try:
+            fn = lift(self.method_input(method))
+        except LiftError:
+            return None
+        fn.annotations.update(feedback_source=self.feedback(method), resolve=self.resolve,
+                              oops=self.method_input(method).oops, method_oop=method,
+                              depends_on=set(), lift_callee=self.lift_callee, inline_depth=depth)
+        passes = [p for p in self.passes if p not in ("llm",)]
+        try:
+            PassManager(passes).run(fn)
+        except PassError:
+            return None
+        return fn
 
     def translate(self, method: int) -> bool:
         if method in self.translated:
@@ -210,6 +246,7 @@ class Tiering:
         target of such a send (a direct call, an inlined method) are uninstalled, so they are
         not entered again, and re-armed, so they are translated anew when they get hot again.
         Activations still running check that they are installed before using such a binding."""
+        self._resolved.clear()
         for method, deps in list(self.dependencies.items()):
             if deps and (selector == 0 or selector in deps) and method in self.translated:
                 self.uninstall(method)

@@ -23,7 +23,7 @@ def run(fn: Function) -> bool:
             i.args = [_rn(a, rename, i.op) for a in i.args]
             if "live" in i.attrs:
                 i.attrs["live"] = [rename.get(v, v) for v in i.attrs["live"]]
-            key = (i.op, tuple(i.args)) if i.op in MERGEABLE else None
+            key = (i.op, tuple(i.args), i.attrs.get("frame")) if i.op in MERGEABLE else None
             if key is not None and key in table:
                 rename[i.result] = table[key]
                 changed = True

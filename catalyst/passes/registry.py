@@ -3,7 +3,7 @@
 Every pass module has `name`, `description`, `requires`, `preserves` and `run(function) ->
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
-from catalyst.passes import (complexity, constant_fold, cse, dce, direct_call, llm_slot,
+from catalyst.passes import (complexity, constant_fold, cse, dce, direct_call, inline, llm_slot,
                              smallint, stack_effect, temps_ssa, type_feedback)
 
 PASSES = {m.name: m for m in (
@@ -13,6 +13,7 @@ PASSES = {m.name: m for m in (
     temps_ssa,        # temporaries as SSA values
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
+    inline,           # small monomorphic callees inlined with their own frame
     constant_fold,    # fold constant SmallInteger arithmetic
     cse,              # local value numbering
     dce,              # dead code elimination
@@ -22,7 +23,7 @@ PASSES = {m.name: m for m in (
 # temps-ssa is not in the default pipeline: with the sends' slow paths inline, values held in
 # locals across a loop are spilled around those calls by the register allocator, which costs
 # more than the frame loads it saves (measured: the sieve 30% slower); see passes/temps_ssa.py
-DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call",
+DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call", "inline",
                     "constant-fold", "cse", "dce", "llm")
 
 

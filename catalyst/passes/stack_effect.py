@@ -15,7 +15,9 @@ preserves = ("all",)
 def run(fn: Function) -> bool:
     deepest = 0
     for i in fn.instructions():
-        if i.op == "send":
+        if "frame" in i.attrs:
+            continue     # an inlined method's code uses its own frame
+        if i.op in ("send", "frame_push"):
             deepest = max(deepest, len(i.attrs.get("live", [])) + i.attrs["nargs"] + 1)
         elif i.op == "branch":
             deepest = max(deepest, len(i.attrs.get("live", [])) + 1)

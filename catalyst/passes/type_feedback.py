@@ -19,7 +19,7 @@ def run(fn: Function) -> bool:
         return False
     changed = False
     for i in fn.instructions():
-        if i.op == "send":
+        if i.op == "send" and "frame" not in i.attrs:    # inlined code keeps its own feedback
             classes, mega = source(i.attrs["site"])
             i.attrs["feedback"] = list(classes)
             if mega:

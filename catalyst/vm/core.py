@@ -127,8 +127,8 @@ class Core:
         try:
             return fn(self.store, *args)
         except wasmtime.Trap as e:
-            raise VMTrap(f"WASM trap: {e.message if hasattr(e, 'message') else e}",
-                         self.describe_current_frame(), e) from None
+            where = self.describe_translated(e) or self.describe_current_frame()
+            raise VMTrap(f"WASM trap: {e.message if hasattr(e, 'message') else e}", where, e) from None
         except wasmtime.WasmtimeError as e:
             raise VMTrap(f"WASM error: {e}", self.describe_current_frame(), e) from None
 
@@ -172,6 +172,20 @@ class Core:
 
     def f64(self, addr: int) -> float:
         return struct.unpack_from("<d", self.view(), addr)[0]
+
+    def describe_translated(self, trap: wasmtime.Trap) -> str:
+        """For a trap inside translated code (which does not keep the core's current frame up to
+        date, ABI.md section 8): its method, from the innermost WASM frame of a translated
+        module (named m<method oop> by the backend), and the pc its frame last recorded."""
+        describe = getattr(self, "method_describer", None)
+        for frame in getattr(trap, "frames", None) or []:
+            name = frame.module_name or ""
+            if name.startswith("m") and name[1:].isdigit() and describe is not None:
+                try:
+                    return f"{describe(int(name[1:]))} (translated code)"
+                except Exception:
+                    return f"the translated method at {int(name[1:]):#x}"
+        return ""
 
     def describe_current_frame(self) -> str:
         """'Class>>selector pc N' for the running frame, filled in by the higher layers."""

@@ -50,6 +50,7 @@ class VM:
         self.core = core
         self.heap = HeapReader(core)
         self.core.frame_describer = lambda: (self.stack() or [""])[0]
+        self.core.method_describer = self.method_name
         self.jit = None
         self._symbols: dict[str, int] = {}
         self._globals: dict[str, int] = {}
@@ -326,6 +327,11 @@ class VM:
     def describe_stack(self) -> str:
         """The Smalltalk stack of the current (halted or trapped) run, one frame a line."""
         return "\n".join(self.stack())
+
+    def method_name(self, method: int) -> str:
+        """`Class>>selector` of a CompiledMethod."""
+        mcls = self.heap.method_class(method)
+        return f"{self.heap.class_name(mcls) if mcls else '?'}>>{self.heap.method_selector(method)}"
 
     def stack(self) -> list[str]:
         """`Class>>selector (pc N)` for every frame, innermost first."""
