@@ -35,6 +35,8 @@ from catalyst.backend.install import InstallError, assemble
 from catalyst.frontend.disasm import disassemble
 from catalyst.ir.ir import print_function
 from catalyst.jit.tiering import PIPELINE_VERSION
+from catalyst.passes.lift import lift
+from catalyst.passes.manager import PassManager
 from catalyst.llm import inputs as gen
 from catalyst.llm.cache import LLMCache
 from catalyst.llm.client import ChatClient, LLMError, LLMUnavailable
@@ -46,6 +48,7 @@ from catalyst.llm.semantics import Names, analyse
 from catalyst.llm.validation import CandidateRejected, Checker, NoUsableInputs
 
 
+ANALYSIS_PASSES = ("type-feedback", "smallint")
 PRIORITY = ("arithmetic-kernel", "recursive", "indexed-loop", "loop", "arithmetic", "predicate",
             "indexed-access")
 
@@ -67,11 +70,21 @@ class RawText(str):
     raw = True
 
 
+def method_ir(tiering, m):
+    """The method's own IR as the analysis describes it: lifted, with the classes the inline
+    caches saw and SmallInteger arithmetic marked, before inlining or any other rewriting (the
+    prompt shows the optimized IR separately)."""
+    fn = lift(m)
+    fn.annotations["feedback_source"] = tiering.feedback(m.method_oop)
+    PassManager(ANALYSIS_PASSES).run(fn)
+    return fn
+
+
 def prompt_parts(tiering, method: int, fn):
-    """(method input, analysis, bytecode listing, IR text, literal texts) for the prompt."""
+    """(method input, analysis, bytecode listing, optimized IR text, literal texts)."""
     m = tiering.method_input(method)
     names = Names.from_vm(tiering.vm, m)
-    analysis = analyse(fn, m, names)
+    analysis = analyse(method_ir(tiering, m), m, names)
     literals = [RawText(names.literals.get(o, "?")) for o in m.literals]
     listing = disassemble(m.bytecodes, literals, m.first_pc, m.bytecode_set)
     return m, analysis, listing, print_function(fn), literals
@@ -175,7 +188,8 @@ class LLMOptimizer:
         so activation counts cannot rank them)."""
         fn = self.pending[method][0]
         try:
-            category = analyse(fn, self.t.method_input(method)).category
+            m = self.t.method_input(method)
+            category = analyse(method_ir(self.t, m), m).category
         except Exception:
             category = "general"
         rank = PRIORITY.index(category) if category in PRIORITY else len(PRIORITY)
@@ -219,8 +233,8 @@ class LLMOptimizer:
         if not baseline:                  # uninstalled meanwhile (trapped, kept deoptimizing)
             return False
         with Unobserved(self.vm):
-            cases = gen.generate(self.vm, m, fn, captured[:2] if captured else None, cfg.cases,
-                                 self.pool)
+            cases = gen.generate(self.vm, m, method_ir(self.t, m), captured[:2] if captured else None,
+                                 cfg.cases, self.pool)
             try:
                 checker = Checker(self.vm, method, m, cases, cfg.case_seconds, cfg.timing_runs,
                                   cfg.timing_target, cfg.timed_cases)
