@@ -177,7 +177,7 @@ def test_runtime_validation_watches_llm_translations(tmp_path):
 
 ONE = """(func $method (param $fp i32) (result i32)
   (if (i32.eqz (i32.and (i32.load offset=28 (local.get $fp)) (i32.const 1))) (then (return (i32.const 0))))
-  (i32.const 201))"""      # 100: what 100 times `self llmOne` adds up to while llmOne answers 1
+  (i32.const 2001))"""      # 1000: what 1000 times `self llmOne` adds up to while llmOne answers 1
 
 
 def test_candidates_are_dropped_when_what_they_rely_on_changes(tmp_path):
@@ -189,16 +189,16 @@ def test_candidates_are_dropped_when_what_they_rely_on_changes(tmp_path):
     try:
         vm = VM.default(jit="on", threshold=10 ** 9)
         vm.file_in_text("!Integer methodsFor: 'llm'!\nllmOne\n\t^1!\nllmTwice\n\t| s |\n\ts := 0.\n"
-                        "\t1 to: 100 do: [:i | s := s + self llmOne].\n\t^s! !\n")
+                        "\t1 to: 1000 do: [:i | s := s + self llmOne].\n\t^s! !\n")
         vm.jit.llm = LLMOptimizer(vm.jit, LLMConfig(srv.url, "fake-model", KEY),
                                   **{**SETTINGS, "methods": "Integer>>llmTwice", "cache_dir": str(tmp_path)})
-        assert vm.eval("(1 to: 30) inject: 0 into: [:a :k | a + k llmTwice]") == "3000"
+        assert vm.eval("(1 to: 30) inject: 0 into: [:a :k | a + k llmTwice]") == "30000"
         m = vm.lookup_method(vm.class_named("Integer"), "llmTwice")
         assert vm.jit.translate(m)
-        assert vm.eval("7 llmTwice") == "100"
+        assert vm.eval("7 llmTwice") == "1000"
     finally:
         srv.stop()
     assert vm.stats()["llm_successes"] == 1 and m in vm.jit.translated
     vm.file_in_text("!Integer methodsFor: 'llm'!\nllmOne\n\t^2! !\n")
     assert m not in vm.jit.translated and vm.core.call("method_jit_index", m) == 0
-    assert vm.eval("7 llmTwice") == "200"
+    assert vm.eval("7 llmTwice") == "2000"

@@ -162,6 +162,12 @@ class Sandbox:
         # drop translations for it
         self._changed = getattr(core, "on_code_changed", None)
         core.on_code_changed = lambda selector: None
+        # translations under runtime validation (--validate N) run as they are: their
+        # trampolines would otherwise compare (and count) activations of these runs
+        self._jit = getattr(self.vm, "jit", None)
+        self._validating = getattr(self._jit, "validating", False)
+        if self._jit is not None:
+            self._jit.validating = True
         self._out, self._err = core._out, core._err      # noqa: SLF001 (the core's output sinks)
         core._out = core._err = self.output.extend
         self.save()
@@ -173,6 +179,8 @@ class Sandbox:
         core = self.core
         core.on_method_hot = self._hook
         core.on_code_changed = self._changed
+        if self._jit is not None:
+            self._jit.validating = self._validating
         core._out, core._err = self._out, self._err
         return False
 
