@@ -2,12 +2,14 @@
 
   catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] [--llm] EXPR
   catalyst run [options] FILE.st ... [-e EXPR]
+  catalyst run --image PATH [FILE.st ...] [-e EXPR] --resume [--timeout SECONDS]
   catalyst disasm [--image PATH] 'Class>>selector'
   catalyst compile ['Class>>selector' | --all] [--passes ...] [--dump-after PASS|all] [--emit ...]
   catalyst bench [NAMES...] [--tiers interp,jit] [--iterations N] [--warmup N] [--json FILE]
 
 Exit codes: 0 success; 1 an unhandled Smalltalk error (`Error: <class>: <text>` and the
-Smalltalk stack on stderr); 2 a usage or syntax error (file:line:column on stderr).
+Smalltalk stack on stderr); 2 a usage or syntax error (file:line:column on stderr); 3 stopped by
+--timeout; a resumed image that quits exits with its own quit code.
 """
 from __future__ import annotations
 
@@ -59,6 +61,16 @@ def _positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
     return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return x
 
 
 def _add_vm_options(p):
@@ -115,10 +127,13 @@ def cmd_eval(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from catalyst.frontend.image_vm import RunTimeout, time_limit
     from catalyst.vm.core import VMTrap
     from catalyst.vm.vm import SmalltalkError, read_source
-    if not args.files and not args.expr:
-        raise UsageError("nothing to run: give .st files and/or -e EXPR")
+    if args.resume and not args.image:
+        raise UsageError("--resume resumes a Squeak image's active process: give --image PATH")
+    if not args.files and not args.expr and not args.resume:
+        raise UsageError("nothing to run: give .st files and/or -e EXPR (or --image PATH --resume)")
     texts = []
     for path in args.files:      # read everything first: a missing file fails before any runs
         try:
@@ -128,11 +143,21 @@ def cmd_run(args) -> int:
     vm = None
     try:
         vm = _vm(args)
-        for path, text in texts:
-            vm.file_in_text(text, path)
-        if args.expr:
-            print(vm.eval(args.expr))
-        code = 0
+        with time_limit(vm.core, args.timeout):
+            for path, text in texts:
+                vm.file_in_text(text, path)
+            if args.expr:
+                print(vm.eval(args.expr))
+            code = 0
+            if args.resume:
+                vm.resume()
+    except SystemExit as e:             # the image quit (primitive 113)
+        code = int(e.code or 0)
+    except RunTimeout as e:
+        print(f"catalyst run: stopped after {e.seconds:g} s (--timeout): still running", file=sys.stderr)
+        for frame in e.stack[:12]:
+            print(f"  {frame}", file=sys.stderr)
+        code = 3
     except (SmalltalkError, CompileError, VMTrap) as e:
         code = _report_error(e)
     return _finish(vm, args, code)
@@ -179,6 +204,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     _add_vm_options(p)
     p.add_argument("files", nargs="*")
     p.add_argument("-e", dest="expr", help="expression to evaluate after filing in")
+    p.add_argument("--resume", action="store_true",
+                   help="with --image: then resume the image's active process, as a VM starts it")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="stop the run after SECONDS (for images that never quit)")
     p = sub.add_parser("disasm", help=COMMANDS["disasm"][1])
     p.add_argument("--image")
     p.add_argument("method", help="'Class>>selector' or 'Class class>>selector'")

@@ -6,7 +6,7 @@
 ;; and writes them back before calling anything that may look at them (sends, allocation,
 ;; primitives). FRAME_IP of a frame that is not running holds its pc (Squeak convention).
 
-(global $ip (mut i32) (i32.const 0))
+(global $ip (export "ip") (mut i32) (i32.const 0))   ;; exported for describing the top frame
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
@@ -339,7 +339,21 @@
   (i32.const 1))
 
 ;; (context) mark a context whose frame is gone as dead, as Squeak leaves a returned context.
+;; A method activation's context keeps its arguments and temporaries: pre-closure blocks made
+;; in it read and write them there after it returned (45_blockcontext.wat).
 (func $ctx_kill (param $ctx i32)
+  (local $fp i32) (local $n i32)
+  (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0))
+               (i32.eqz (i32.and (i32.load offset=24 (local.get $fp))
+                                 (i32.or (global.get $FLAG_BLOCK) (global.get $FLAG_BCTX)))))
+    (then
+      (local.set $n (call $mh_num_temps (i32.load offset=4 (local.get $fp))))
+      (if (i32.gt_s (local.get $n) (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))
+        (then (local.set $n (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))))
+      (memory.copy (i32.add (local.get $ctx) (i32.const 32)) (i32.add (local.get $fp) (i32.const 32))
+                   (i32.shl (local.get $n) (i32.const 2)))
+      (i32.store offset=16 (local.get $ctx) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))))
   (i32.store offset=8 (local.get $ctx) (global.get $nil))
   (i32.store offset=12 (local.get $ctx) (global.get $nil)))
 
@@ -422,15 +436,19 @@
     (then (return (global.get $nil))))
   (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))))
 
-;; (ctx, index, value) store into a context slot, through to its frame when married. Only
-;; stack slots of married contexts can be written (others are owned by the frame).
+;; (ctx, index, value) store into a context slot, through to its frame when married. Storing
+;; into sender, pc, stackp, method, closure or receiver of a married context detaches it from
+;; its frame first (46_process.wat): the context then stands alone with the store, the frame
+;; runs on as it was. 0 when that fails (out of memory; a slot index past the stack).
 (func $ctx_store (param $ctx i32) (param $i i32) (param $v i32) (result i32)
   (local $fp i32)
   (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0)) (i32.lt_u (local.get $i) (i32.const 6)))
+    (then (if (i32.eqz (call $ctx_detach (local.get $ctx) (local.get $fp))) (then (return (i32.const 0))))
+          (local.set $fp (i32.const 0))))
   (if (i32.eqz (local.get $fp))
     (then (i32.store offset=8 (i32.add (local.get $ctx) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
           (return (i32.const 1))))
-  (if (i32.lt_u (local.get $i) (i32.const 6)) (then (return (i32.const 0))))
   (if (i32.ge_s (i32.sub (local.get $i) (i32.const 6)) (call $frame_stackp (local.get $fp)))
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
@@ -537,7 +555,10 @@
     (then (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
           (call $halt (i32.const 4) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))
+  ;; no process switch while the unwind that runs this block is in progress (46_process.wat)
+  (global.set $switchBlocked (i32.add (global.get $switchBlocked) (i32.const 1)))
   (local.set $r (call $interpret))
+  (global.set $switchBlocked (i32.sub (global.get $switchBlocked) (i32.const 1)))
   (global.set $ip (local.get $savedIp))
   (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
   (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))

@@ -104,8 +104,10 @@
   (call $prepare_resume (local.get $frame) (i32.const 0))
   (i32.const 0))
 
-;; Continue an unwind that crossed a nested run, from the current frame.
+;; Continue an unwind that crossed a nested run, from the current frame (or the process switch
+;; that waits for the outermost loop: 46_process.wat).
 (func $continue_unwind (result i32)
+  (if (i32.eq (global.get $unwinding) (global.get $UNWIND_SWITCH)) (then (return (call $switch_continue))))
   (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
 
 ;; --- control primitives -------------------------------------------------------------------
@@ -116,6 +118,10 @@
   (local $rcvr i32) (local $arg i32) (local $n i32) (local $i i32) (local $cls i32) (local $meth i32)
   (local $fp i32)
   (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
+  ;; blockCopy: and BlockContext value... (pre-closure images, 45_blockcontext.wat)
+  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 80)) (i32.le_u (local.get $prim) (i32.const 82)))
+    (then (local.set $n (call $bctx_primitive (local.get $prim) (local.get $nargs)))
+          (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))))
   ;; BlockClosure value, value:, value:value:, value:value:value:, value:value:value:value:
   (if (i32.and (i32.ge_u (local.get $prim) (i32.const 201)) (i32.le_u (local.get $prim) (i32.const 205)))
     (then
@@ -127,15 +133,9 @@
   ;; valueWithArguments: (206, and 82 for old images)
   (if (i32.or (i32.eq (local.get $prim) (i32.const 206)) (i32.eq (local.get $prim) (i32.const 82)))
     (then
-      (local.set $arg (i32.load (global.get $sp)))
       (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
-      (if (i32.ne (call $om_class_of (local.get $arg)) (call $special (i32.const 7))) (then (return (i32.const 0))))
-      (local.set $n (call $om_num_slots (local.get $arg)))
-      (if (i32.ne (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
-      (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
-      (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $arg) (i32.const 8))
-                   (i32.shl (local.get $n) (i32.const 2)))
-      (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $n (call $spread_arguments (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1))))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
       (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $n) (i32.const 0)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 2))))
       (return (i32.const 3))))
@@ -182,8 +182,7 @@
           (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
-  (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
-               (i32.eq (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+  (if (call $is_context (local.get $rcvr))
     (then
       (if (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 210)))
         (then
@@ -213,6 +212,30 @@
           (local.set $arg (i32.load (global.get $sp)))
           (global.set $sp (i32.sub (global.get $sp) (i32.const 8)))
           (i32.store (global.get $sp) (local.get $arg))
+          (return (i32.const 1))))
+      ;; 76 stackp: (Spur's MethodContext>>stackp:) -- new stack slots become nil
+      (if (i32.eq (local.get $prim) (i32.const 76))
+        (then
+          (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+          (local.set $arg (i32.load (global.get $sp)))
+          (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
+          (local.set $n (i32.shr_s (local.get $arg) (i32.const 1)))
+          (if (i32.or (i32.lt_s (local.get $n) (i32.const 0))
+                      (i32.gt_s (local.get $n) (i32.sub (call $om_num_slots (local.get $rcvr)) (i32.const 6))))
+            (then (return (i32.const 0))))
+          (local.set $fp (call $ctx_frame (local.get $rcvr)))
+          (if (local.get $fp)
+            (then (if (i32.eqz (call $ctx_detach (local.get $rcvr) (local.get $fp))) (then (return (i32.const 0))))))
+          (local.set $i (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)))
+          (if (i32.eqz (i32.and (i32.load offset=16 (local.get $rcvr)) (i32.const 1))) (then (local.set $i (i32.const 0))))
+          (block $filled
+            (loop $fill
+              (br_if $filled (i32.ge_s (local.get $i) (local.get $n)))
+              (i32.store offset=32 (i32.add (local.get $rcvr) (i32.shl (local.get $i) (i32.const 2))) (global.get $nil))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $fill)))
+          (i32.store offset=16 (local.get $rcvr) (local.get $arg))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
           (return (i32.const 1))))
       (if (i32.eq (local.get $prim) (i32.const 212))
         (then
@@ -258,6 +281,9 @@
         (then (return (i32.const 0))))
       (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
       (return (i32.const 1))))
+  ;; processes and semaphores (46_process.wat)
+  (local.set $n (call $process_primitive (local.get $prim) (local.get $nargs)))
+  (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
   ;; markers and primitives that always fail into their Smalltalk code
   (if (i32.or (i32.eq (local.get $prim) (i32.const 198)) (i32.eq (local.get $prim) (i32.const 199)))
     (then (return (i32.const 0))))
@@ -274,6 +300,7 @@
   (i32.store (global.get $jitCells) (i32.const 0))
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
+  (global.set $runProcess (call $scheduled_process))
   (i32.store (global.get $sp) (local.get $rcvr))
   (if (i32.ne (local.get $args) (global.get $nil))
     (then (local.set $n (call $om_num_slots (local.get $args)))
@@ -285,7 +312,7 @@
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $n) (global.get $FLAG_BASE)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
   (drop (call $method_info (local.get $m)))
-  (local.set $r (call $interpret))
+  (local.set $r (call $run_outermost))
   (if (global.get $unwinding)
     (then (global.set $unwinding (i32.const 0)) (call $halt (i32.const 6) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))
@@ -353,6 +380,11 @@
       (i32.store offset=24 (local.get $dest)
                  (i32.and (i32.load offset=24 (local.get $dest))
                           (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
+      (if (i32.and (i32.eqz (local.get $r)) (global.get $unwinding))
+        (then (local.set $r (call $vm_callee_unwound (local.get $dest)))
+              (if (local.get $r)
+                (then (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
+                      (return (local.get $r))))))
       (if (local.get $r)
         (then (global.set $fp (local.get $dest))
               (drop (call $return_from_frame (local.get $r)))

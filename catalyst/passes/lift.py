@@ -5,7 +5,8 @@ bytecode). Guarantees: a verified Function whose blocks start at jump targets; s
 merges become phis; temporaries and instance variables stay in memory (load/store).
 A method the lifter cannot handle raises `LiftError` naming the method, the pc and the reason.
 Supported: the whole V3PlusClosures set except closures, thisContext, remote temps and
-block returns (their methods stay interpreted, with that reason recorded).
+block returns (their methods stay interpreted, with that reason recorded); of the pre-closure
+V3 set also the blockCopy: pattern (lift_v3.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from catalyst.frontend import bytecodes as B
 from catalyst.ir.ir import Function, Instr
+from catalyst.passes.lift_v3 import fuse_block_copies
 
 ARITH = {0: "add", 1: "sub", 2: "lt", 3: "gt", 4: "le", 5: "ge", 6: "eq", 7: "ne", 8: "mul",
          10: "mod", 13: "div", 14: "and", 15: "or"}
@@ -186,10 +188,13 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
         emit(Instr("send", [name.replace(" ", "_")] + args, v, attrs))
         stack.append(v)
 
-    for ins in body:
+    for ins in fuse_block_copies(body, m.literals):
         pc = m.first_pc + ins.pc
         op, a = ins.op, ins.args
-        if op == "push_rcvr_var":
+        if op == "block_copy":
+            push_new("block_copy", nargs=a[0], startpc=m.first_pc + a[1],
+                     pc=m.first_pc + ins.next_pc, live=list(stack))
+        elif op == "push_rcvr_var":
             push_new("load_ivar", index=a[0])
         elif op == "push_temp":
             push_new("load_temp", index=a[0])
@@ -231,6 +236,11 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
                     push_new("load_litvar", assoc=m.literals[i])
             else:
                 v = stack[-1] if stack else None
+                if v is None and op == "ext_store" and kind == "temp" and ins.pc == 3 \
+                        and i == m.num_temps - 1:
+                    # a primitive's error code temp, stored right after callPrimitive: with
+                    # nothing pushed the stack top is that temp itself, so it stores nothing
+                    continue
                 if v is None:
                     raise LiftError(m.name, pc, "store with an empty stack")
                 if kind == "rcvr_var":

@@ -55,6 +55,11 @@ class VMTrap(Exception):
         self.where = where
         self.trap = trap
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether the trap is the store's epoch deadline (a time limit), not a fault."""
+        return getattr(self.trap, "trap_code", None) == wasmtime.TrapCode.INTERRUPT
+
 
 MATH_OPS = (math.sin, math.cos, math.atan, math.log, math.exp)
 
