@@ -1,6 +1,6 @@
 """The `catalyst` command line.
 
-  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] EXPR
+  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] [--llm] EXPR
   catalyst run [options] FILE.st ... [-e EXPR]
   catalyst run --image PATH [FILE.st ...] [-e EXPR] --resume [--timeout SECONDS]
   catalyst disasm [--image PATH] 'Class>>selector'
@@ -35,14 +35,22 @@ def _vm(args):
         except ImportError:
             raise UsageError(f"--image {args.image}: running Squeak images is not supported yet "
                              "(try `catalyst image info PATH` to inspect one)") from None
+        if getattr(args, "llm", False) or getattr(args, "llm_config", None):
+            print("catalyst: --llm is not supported with --image yet; running without the LLM pass",
+                  file=sys.stderr)
         try:
             return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
         except OSError as e:
             raise UsageError(f"--image {args.image}: {e.strerror or e}") from None
         except ImageFormatError as e:
             raise UsageError(f"--image {args.image}: not a usable image: {e}") from None
-    return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
-                      llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
+    from catalyst.llm import commandline as llm_options
+    llm = llm_options.apply(args, warn=lambda text: print(text, file=sys.stderr))
+    vm = VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
+                    llm=llm, validate=getattr(args, "validate", 0))
+    if llm:
+        llm_options.warn_if_off(vm, lambda text: print(text, file=sys.stderr))
+    return vm
 
 
 def _positive_int(text: str) -> int:
@@ -72,7 +80,8 @@ def _add_vm_options(p):
     p.add_argument("--threshold", type=_positive_int, default=None,
                    help="activations before a method is hot")
     p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
-    p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)
     p.add_argument("--validate", type=int, default=0, metavar="N",
                    help="check the first N activations of each new translation against the interpreter")
 

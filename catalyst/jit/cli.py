@@ -1,10 +1,11 @@
 """`catalyst compile`: show every stage of a method's translation, or translate a whole image.
 
-  catalyst compile 'Integer>>benchFib' [--passes a,b] [--dump-after PASS|all] [--emit ...]
+  catalyst compile 'Integer>>benchFib' [--passes a,b] [--dump-after PASS|all] [--emit ...] [--llm]
   catalyst compile --all [--json FILE]
   catalyst compile --image PATH --all [--json FILE]     # every CompiledMethod of a Squeak image
 
-Stages print under `=== bytecode ===`, `=== after PASS (T ms) ===` and `=== wat ===` headers.
+Stages print under `=== bytecode ===`, `=== after PASS (T ms) ===` and `=== wat ===` headers;
+with --llm, `=== llm ===` shows the LLM pass's prompt and what became of each answer.
 """
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def add_parser(sub):
     p.add_argument("--emit", default="bytecode,ir,wat", help="comma list of bytecode, ir, wat")
     p.add_argument("--json", help="with --all: write the report as JSON")
     p.add_argument("--optimize", type=int, default=0, help="binaryen optimization level")
+    p.add_argument("--warm", metavar="EXPR", default=None,
+                   help="evaluate EXPR first, so the inline caches hold type feedback")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)
     p.set_defaults(handler=run)
 
 
@@ -49,6 +54,8 @@ def _vm(args):
     vm = VM.default(jit="on", threshold=10 ** 9)
     for path in args.source:
         vm.file_in(path)
+    if getattr(args, "warm", None):
+        vm.eval(args.warm)
     return vm
 
 
@@ -98,6 +105,9 @@ def run(args) -> int:
         print(wat)
     if args.dump_dir:
         pm.dump("wat", wat, "wat")
+    from catalyst.llm import commandline as llm_options
+    if llm_options.apply(args):
+        return llm_options.compile_stage(vm, method, fn, wat, wasm, dump_dir=args.dump_dir)
     return 0
 
 

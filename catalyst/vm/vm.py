@@ -579,6 +579,7 @@ class VM:
                                    item.filename, item.line)
             elif isinstance(item, DoIt):
                 self.evaluate(item.source, filename=item.filename, line=item.line)
+                self.between_runs()      # a doIt is a top-level evaluation too
 
     def install_method(self, item: MethodChunk) -> None:
         cls = self.class_named(item.class_name + (" class" if item.meta else ""))
