@@ -35,20 +35,20 @@ class Benchmark:
 
 
 SUITE: tuple[Benchmark, ...] = (
-    Benchmark("tiny-bytecodes", "{n} benchmark", 20, 1, unit="bytecodes/s", check="1028"),
-    Benchmark("tiny-sends", "{n} benchFib", 25, 10, unit="sends/s"),
-    Benchmark("sieve", "BenchSieve new innerBenchmarkLoop: {n}", 60, 1),
-    Benchmark("queens", "BenchQueens new innerBenchmarkLoop: {n}", 40, 1),
-    Benchmark("towers", "BenchTowers new innerBenchmarkLoop: {n}", 8, 1),
-    Benchmark("permute", "BenchPermute new innerBenchmarkLoop: {n}", 20, 1),
-    Benchmark("bounce", "BenchBounce new innerBenchmarkLoop: {n}", 40, 1),
-    Benchmark("list", "BenchList new innerBenchmarkLoop: {n}", 40, 1),
-    Benchmark("storage", "BenchStorage new innerBenchmarkLoop: {n}", 10, 1),
+    Benchmark("tiny-bytecodes", "{n} benchmark", 100, 1, unit="bytecodes/s", check="1028"),
+    Benchmark("tiny-sends", "{n} benchFib", 29, 10, unit="sends/s"),
+    Benchmark("sieve", "BenchSieve new innerBenchmarkLoop: {n}", 150, 1),
+    Benchmark("queens", "BenchQueens new innerBenchmarkLoop: {n}", 120, 1),
+    Benchmark("towers", "BenchTowers new innerBenchmarkLoop: {n}", 40, 1),
+    Benchmark("permute", "BenchPermute new innerBenchmarkLoop: {n}", 80, 1),
+    Benchmark("bounce", "BenchBounce new innerBenchmarkLoop: {n}", 150, 1),
+    Benchmark("list", "BenchList new innerBenchmarkLoop: {n}", 120, 1),
+    Benchmark("storage", "BenchStorage new innerBenchmarkLoop: {n}", 100, 1),
     Benchmark("mandelbrot", "BenchMandelbrot new size: {n}; innerBenchmarkLoop: 1", 100, 1),
-    Benchmark("nbody", "BenchNBody new steps: {n}; innerBenchmarkLoop: 1", 1000, 1),
-    Benchmark("richards", "BenchRichards new innerBenchmarkLoop: {n}", 4, 1),
-    Benchmark("deltablue", "BenchDeltaBlue new innerBenchmarkLoop: {n}", 4, 1),
-    Benchmark("json", "BenchJson new innerBenchmarkLoop: {n}", 10, 1),
+    Benchmark("nbody", "BenchNBody new steps: {n}; innerBenchmarkLoop: 1", 10000, 1),
+    Benchmark("richards", "BenchRichards new innerBenchmarkLoop: {n}", 10, 1),
+    Benchmark("deltablue", "BenchDeltaBlue new innerBenchmarkLoop: {n}", 40, 1),
+    Benchmark("json", "BenchJson new innerBenchmarkLoop: {n}", 60, 1),
 )
 BY_NAME = {b.name: b for b in SUITE}
 TIERS = ("interp", "jit", "llm")
