@@ -1,13 +1,15 @@
 """The `catalyst` command line.
 
-  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] EXPR
+  catalyst eval [--image PATH] [--jit off|on|always] [--threshold N] [--stats] [--llm] EXPR
   catalyst run [options] FILE.st ... [-e EXPR]
+  catalyst run --image PATH [FILE.st ...] [-e EXPR] --resume [--timeout SECONDS]
   catalyst disasm [--image PATH] 'Class>>selector'
   catalyst compile ['Class>>selector' | --all] [--passes ...] [--dump-after PASS|all] [--emit ...]
   catalyst bench [NAMES...] [--tiers interp,jit] [--iterations N] [--warmup N] [--json FILE]
 
 Exit codes: 0 success; 1 an unhandled Smalltalk error (`Error: <class>: <text>` and the
-Smalltalk stack on stderr); 2 a usage or syntax error (file:line:column on stderr).
+Smalltalk stack on stderr); 2 a usage or syntax error (file:line:column on stderr); 3 stopped by
+--timeout; a resumed image that quits exits with its own quit code.
 """
 from __future__ import annotations
 
@@ -33,14 +35,22 @@ def _vm(args):
         except ImportError:
             raise UsageError(f"--image {args.image}: running Squeak images is not supported yet "
                              "(try `catalyst image info PATH` to inspect one)") from None
+        if getattr(args, "llm", False) or getattr(args, "llm_config", None):
+            print("catalyst: --llm is not supported with --image yet; running without the LLM pass",
+                  file=sys.stderr)
         try:
             return image_load.open_image(args.image, jit=args.jit, threshold=args.threshold)
         except OSError as e:
             raise UsageError(f"--image {args.image}: {e.strerror or e}") from None
         except ImageFormatError as e:
             raise UsageError(f"--image {args.image}: not a usable image: {e}") from None
-    return VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
-                      llm=getattr(args, "llm", False), validate=getattr(args, "validate", 0))
+    from catalyst.llm import commandline as llm_options
+    llm = llm_options.apply(args, warn=lambda text: print(text, file=sys.stderr))
+    vm = VM.default(jit=getattr(args, "jit", "off"), threshold=getattr(args, "threshold", None),
+                    llm=llm, validate=getattr(args, "validate", 0))
+    if llm:
+        llm_options.warn_if_off(vm, lambda text: print(text, file=sys.stderr))
+    return vm
 
 
 def _positive_int(text: str) -> int:
@@ -53,6 +63,16 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return x
+
+
 def _add_vm_options(p):
     p.add_argument("--image", help="a Squeak image to run instead of the embedded kernel")
     p.add_argument("--jit", choices=("off", "on", "always"), default="on",
@@ -60,7 +80,8 @@ def _add_vm_options(p):
     p.add_argument("--threshold", type=_positive_int, default=None,
                    help="activations before a method is hot")
     p.add_argument("--stats", action="store_true", help="print statistics as JSON on stderr")
-    p.add_argument("--llm", action="store_true", help="enable the optional LLM optimization pass")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)
     p.add_argument("--validate", type=int, default=0, metavar="N",
                    help="check the first N activations of each new translation against the interpreter")
 
@@ -106,10 +127,13 @@ def cmd_eval(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from catalyst.frontend.image_vm import RunTimeout, time_limit
     from catalyst.vm.core import VMTrap
     from catalyst.vm.vm import SmalltalkError, read_source
-    if not args.files and not args.expr:
-        raise UsageError("nothing to run: give .st files and/or -e EXPR")
+    if args.resume and not args.image:
+        raise UsageError("--resume resumes a Squeak image's active process: give --image PATH")
+    if not args.files and not args.expr and not args.resume:
+        raise UsageError("nothing to run: give .st files and/or -e EXPR (or --image PATH --resume)")
     texts = []
     for path in args.files:      # read everything first: a missing file fails before any runs
         try:
@@ -119,11 +143,21 @@ def cmd_run(args) -> int:
     vm = None
     try:
         vm = _vm(args)
-        for path, text in texts:
-            vm.file_in_text(text, path)
-        if args.expr:
-            print(vm.eval(args.expr))
-        code = 0
+        with time_limit(vm.core, args.timeout):
+            for path, text in texts:
+                vm.file_in_text(text, path)
+            if args.expr:
+                print(vm.eval(args.expr))
+            code = 0
+            if args.resume:
+                vm.resume()
+    except SystemExit as e:             # the image quit (primitive 113)
+        code = int(e.code or 0)
+    except RunTimeout as e:
+        print(f"catalyst run: stopped after {e.seconds:g} s (--timeout): still running", file=sys.stderr)
+        for frame in e.stack[:12]:
+            print(f"  {frame}", file=sys.stderr)
+        code = 3
     except (SmalltalkError, CompileError, VMTrap) as e:
         code = _report_error(e)
     return _finish(vm, args, code)
@@ -170,6 +204,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     _add_vm_options(p)
     p.add_argument("files", nargs="*")
     p.add_argument("-e", dest="expr", help="expression to evaluate after filing in")
+    p.add_argument("--resume", action="store_true",
+                   help="with --image: then resume the image's active process, as a VM starts it")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="stop the run after SECONDS (for images that never quit)")
     p = sub.add_parser("disasm", help=COMMANDS["disasm"][1])
     p.add_argument("--image")
     p.add_argument("method", help="'Class>>selector' or 'Class class>>selector'")

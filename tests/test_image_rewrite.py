@@ -4,7 +4,8 @@ Characters answering their values."""
 import pytest
 
 from catalyst.frontend import bytecodes as B
-from catalyst.frontend.image_rewrite import RewriteError, rewrite_inst_var_reads, send_literal
+from catalyst.frontend.image_rewrite import (RewriteError, rewrite_context_ivars,
+                                             rewrite_inst_var_reads, send_literal)
 
 REPL = bytes([112, 208])          # push self; send literal 0
 
@@ -73,3 +74,40 @@ def test_converted_characters(mini, expr, expected):
 def test_character_methods_counted(mini):
     # asLowercase asUppercase digitValue hex isDigit isLetter isLowercase isSeparator isUppercase
     assert mini.converted.character_methods_rewritten == 9
+
+
+# --- contexts ---------------------------------------------------------------------------------
+def ctx_rw(code, temps=1):
+    lits = ["instVarAt:", "instVarAt:put:"]
+    return rewrite_context_ivars(bytes(code), B.V3, lambda name: lits.index(name), temps)
+
+
+def test_context_reads_become_instVarAt():
+    out = ctx_rw([0, 124])                        # ^sender
+    assert list(out.code) == [112, 118, 224, 124]  # self; 1; send #instVarAt: (literal 0); ^
+    assert list(ctx_rw([2, 124]).code) == [112, 119, 118, 176, 224, 124]   # stackp: index 2 + 1
+    assert list(ctx_rw([3, 124]).code) == [3, 124]                         # method: unchanged
+
+
+def test_context_stores_go_through_a_temp():
+    # stackp := 5 (pop into receiver variable 2), then ^self
+    out = ctx_rw([33, 98, 120], temps=2)
+    assert list(out.code) == [33, 106, 112, 119, 118, 176, 18, 241, 135, 120]
+    # store without pop keeps the value on the stack: instVarAt:put: answers it
+    out = ctx_rw([33, 129, 1, 124], temps=0)
+    assert list(out.code) == [33, 104, 112, 119, 16, 241, 124]
+
+
+def test_context_rewrite_maps_pcs():
+    # push sender; pop; jump back to the pop (a loop): every old instruction has a new place
+    out = ctx_rw([0, 135, 163, 253])
+    assert out.offsets == {0: 0, 1: 3, 2: 4, 4: 6}
+    assert list(B.decode(out.code, B.V3))[-1].target == 3
+
+
+def test_converted_context_methods(mini):
+    conv = mini.converted
+    assert conv.context_methods_rewritten > 20
+    # a MethodContext married to a frame answers its sender through the frame
+    assert mini.eval("[:x | thisContext sender == thisContext home] value: 1") == "true"
+    assert mini.eval("thisContext sender") == "nil"

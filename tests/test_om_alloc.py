@@ -209,8 +209,8 @@ def test_memory_grows_on_demand():
 
 def test_heap_limit_makes_alloc_answer_zero_without_trapping():
     h = Harness(VM.default(jit="off"))
-    limit = h.core.global_value("heap_end") + (2 << 20)
-    h.core.set_global("heap_limit", limit)
+    limit = h.core.global_value("heap_end") + (2 << 20)          # heap_limit is a size
+    h.core.set_global("heap_limit", limit - h.core.global_value("heap_start"))
     kept = 0
     while True:
         oop = h.core.call("alloc", array_index(h), 2, 250)   # about 1 KB each, all rooted

@@ -4,7 +4,8 @@
 keeps them alive with host handles, runs one numbered primitive on a frame it builds in the
 stack region (ABI.md section 8) through the core's `prim_call` hook, checks the stack
 discipline (success: receiver and arguments replaced by one result; failure: stack untouched),
-and walks the heap chunk by chunk the way ABI.md section 2 describes.
+and walks the heap chunk by chunk the way ABI.md section 2 describes. `covers` marks which
+primitives a test exercises (for the coverage test in test_prim_inventory.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ def tag(n: int) -> int:
 
 def char(c: str | int) -> int:
     return ((ord(c) if isinstance(c, str) else c) << 2) | 2
+
+
+def covers(*items):
+    """Mark a test as one that exercises the given primitive numbers (or, as strings, items of
+    issue 2's primitive list that have no number); test_prim_inventory.py checks that every
+    primitive the core implements has at least one such test."""
+    def mark(fn):
+        fn.covers = getattr(fn, "covers", frozenset()) | frozenset(items)
+        return fn
+    return mark
 
 
 class PrimFailed(Exception):

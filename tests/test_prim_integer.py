@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from catalyst.vm.vm import VM
-from test_om_support import SMALL_MAX, SMALL_MIN, Harness, PrimFailed, tag
+from test_om_support import SMALL_MAX, SMALL_MIN, Harness, PrimFailed, covers, tag
 
 LIMIT = 1 << 62
 
@@ -84,6 +84,7 @@ BOUNDARY = [0, 1, -1, 2, -2, 3, 7, -7, SMALL_MAX, SMALL_MAX - 1, SMALL_MIN, SMAL
             1 << 15, -(1 << 15), 1 << 29, -(1 << 29)]
 
 
+@covers(*OPS)
 @pytest.mark.parametrize("prim", sorted(OPS))
 def test_boundaries(h, prim):
     for a in BOUNDARY:
@@ -91,6 +92,7 @@ def test_boundaries(h, prim):
             check(h, prim, a, b)
 
 
+@covers(*(p + 20 for p in OPS))
 @pytest.mark.parametrize("prim", sorted(OPS))
 def test_large_twins_agree(h, prim):
     for a, b in [(SMALL_MAX, 1), (SMALL_MIN, -1), (1 << 40, 3), (-(1 << 40), 1 << 35),

@@ -4,11 +4,12 @@
 (148), fill (145), Characters (170/171), Point (18), Catalyst's 9001-9006; failures leave the
 stack untouched and unknown numbers fail."""
 import struct
+import time
 
 import pytest
 
 from catalyst.vm.vm import VM
-from test_om_support import Harness, char, tag
+from test_om_support import Harness, char, covers, tag
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,7 @@ def bytes_of(h, oop):
 
 # --- at: / at:put: / size -------------------------------------------------------------------
 
+@covers(60, 61, 62)
 def test_array_at_put_and_bounds(h):
     a = h.obj("Array new: 3")
     assert h.prim(61, a, tag(2), tag(99)) == tag(99)
@@ -35,6 +37,7 @@ def test_array_at_put_and_bounds(h):
         assert h.fails(61, a, bad, tag(1))
 
 
+@covers(60, 61, 62)
 def test_named_slots_are_skipped_by_at(h):
     oc = h.obj("MethodContext new: 4")           # 6 named slots + 4 indexable
     assert h.prim_value(62, oc) == 4
@@ -43,6 +46,7 @@ def test_named_slots_are_skipped_by_at(h):
     assert h.fails(60, oc, tag(5))
 
 
+@covers(60, 61, 62, 63, 64)
 def test_byte_objects_answer_integers_through_60_and_characters_through_63(h):
     s = h.obj("'abc' copy")
     assert h.prim_value(60, s, tag(1)) == ord("a")
@@ -62,6 +66,7 @@ def test_byte_objects_answer_integers_through_60_and_characters_through_63(h):
     assert h.prim_value(62, h.obj("'hello'")) == 5
 
 
+@covers(60, 61, 62)
 def test_word_objects(h):
     w = h.obj("Bitmap new: 2")
     assert h.prim_value(61, w, tag(1), h.int_oop(0xFFFFFFFF)) == 0xFFFFFFFF
@@ -72,6 +77,7 @@ def test_word_objects(h):
     assert h.prim_value(62, w) == 2
 
 
+@covers(60, 62)
 def test_at_fails_on_non_indexable_and_immediates(h):
     p = h.obj("3 @ 4")
     assert h.fails(60, p, tag(1))
@@ -82,6 +88,7 @@ def test_at_fails_on_non_indexable_and_immediates(h):
 
 # --- CompiledMethod literals ----------------------------------------------------------------
 
+@covers(68, 69)
 def test_object_at_reads_and_writes_header_and_literals(h):
     m = h.keep(h.vm.lookup_method(h.cls("Object"), "printString"))
     header = h.heap.slot(m, 0)
@@ -98,6 +105,7 @@ def test_object_at_reads_and_writes_header_and_literals(h):
 
 # --- instantiation, instance variables, hashes ------------------------------------------------
 
+@covers(70, 71)
 def test_basic_new_and_new_colon(h):
     p = h.prim(70, h.cls("Point"))
     assert h.class_name(p) == "Point" and h.heap.slot(p, 0) == h.nil
@@ -111,6 +119,7 @@ def test_basic_new_and_new_colon(h):
     assert h.fails(70, tag(3))
 
 
+@covers(73, 74, 173, 174)
 def test_inst_var_at(h):
     p = h.obj("3 @ 4")
     for prim in (73, 173):
@@ -124,6 +133,7 @@ def test_inst_var_at(h):
     assert h.fails(74, tag(3), tag(1), tag(1))
 
 
+@covers(75, 175)
 def test_identity_hash_and_behavior_hash(h):
     o = h.obj("Object new")
     assert h.prim_value(75, o) == h.core.call("identity_hash", o) > 0
@@ -133,6 +143,7 @@ def test_identity_hash_and_behavior_hash(h):
 
 # --- replaceFrom:to:with:startingAt: ----------------------------------------------------------
 
+@covers(105)
 def test_replace_bytes_and_pointers(h):
     s = h.obj("'hello world' copy")
     src = h.obj("'HELLO'")
@@ -150,6 +161,7 @@ def test_replace_bytes_and_pointers(h):
 
 # --- identity, class, memory -------------------------------------------------------------
 
+@covers(110, 111, 169)
 def test_identity_and_class(h):
     o = h.obj("Object new")
     assert h.prim_value(110, o, o) is True and h.prim_value(110, o, h.nil) is False
@@ -161,9 +173,11 @@ def test_identity_and_class(h):
     assert h.fails(110, o)
 
 
+@covers(112, 129, 130, 131)
 def test_memory_primitives(h):
     left = h.prim_value(112, h.nil)
-    assert left == h.core.global_value("heap_limit") - h.core.global_value("heap_end")
+    assert left == h.core.global_value("heap_start") + h.core.global_value("heap_limit") - \
+        h.core.global_value("heap_end")
     assert h.prim(129, h.nil) == h.core.global_value("special_objects")
     count = h.core.global_value("gc_count")
     assert h.prim_value(130, h.nil) > 0
@@ -171,6 +185,7 @@ def test_memory_primitives(h):
     assert h.core.global_value("gc_count") == count + 2
 
 
+@covers(132)
 def test_object_points_to(h):
     a = h.obj("Array with: 3 with: #foo")
     assert h.prim_value(132, a, tag(3)) is True
@@ -181,6 +196,7 @@ def test_object_points_to(h):
     assert h.prim_value(132, m, h.heap.slot(m, 1)) is True
 
 
+@covers(138, 139)
 def test_some_object_and_next_object_walk_the_heap(h):
     first = h.prim(138, h.nil)
     assert first == h.core.global_value("nil")    # the heap starts with nil, false, true
@@ -201,6 +217,7 @@ def test_some_object_and_next_object_walk_the_heap(h):
     assert h.fails(139, tag(3))
 
 
+@covers(145)
 def test_constant_fill(h):
     a = h.obj("Array new: 4")
     assert h.prim(145, a, tag(7)) == a
@@ -219,6 +236,7 @@ def test_constant_fill(h):
     assert h.fails(145, tag(1), tag(1))
 
 
+@covers(148)
 def test_shallow_copy(h):
     a = h.obj("Array with: 1 with: 'two' with: #three")
     c = h.prim(148, a)
@@ -235,17 +253,25 @@ def test_shallow_copy(h):
     assert h.prim(148, tag(3)) == tag(3)
 
 
+@covers(135, 137, 240, 241)
 def test_clocks(h):
+    """135 a wrapping millisecond clock; 137 seconds and 240/241 microseconds since 1901 (UTC)."""
+    epoch = 2177452800                                  # 1901-01-01 to 1970-01-01 in seconds
     ms = h.prim_value(135, h.nil)
     assert 0 <= ms < 1 << 30
-    assert h.prim_value(137, h.nil) >= 0
+    now = time.time()
+    assert abs(h.prim_value(137, h.nil) - (now + epoch)) < 5
     us1 = h.prim_value(240, h.nil)
     us2 = h.prim_value(241, h.nil)
-    assert 0 < us1 <= us2
+    assert 0 < us1 <= us2 and abs(us1 / 1e6 - (now + epoch)) < 5
+    time.sleep(0.05)
+    ms2, us3 = h.prim_value(135, h.nil), h.prim_value(240, h.nil)
+    assert 40 <= (ms2 - ms) % (1 << 30) < 5000 and 40_000 <= us3 - us2 < 5_000_000
 
 
 # --- Characters, Point ---------------------------------------------------------------------
 
+@covers(170, 171)
 def test_characters(h):
     assert h.prim(170, tag(97)) == char("a")                 # SmallInteger asCharacter
     assert h.prim(170, h.cls("Character"), tag(0x10FFFF)) == char(0x10FFFF)
@@ -254,6 +280,7 @@ def test_characters(h):
     assert h.fails(171, tag(3))
 
 
+@covers(18)
 def test_point(h):
     p = h.prim(18, tag(3), tag(-4))
     assert h.class_name(p) == "Point"
@@ -262,6 +289,7 @@ def test_point(h):
 
 # --- Catalyst's primitives ---------------------------------------------------------------
 
+@covers(9001, 9006)
 def test_output_primitives():
     out, err = [], []
     vm = VM.default(jit="off", stdout=out.append)
@@ -275,6 +303,7 @@ def test_output_primitives():
     h.close()
 
 
+@covers(9003, 9004)
 def test_string_compare_and_hash(h):
     def cmp(a, b):
         return h.prim_value(9003, h.obj(f"'{a}'"), h.obj(f"'{b}'"))
@@ -288,6 +317,7 @@ def test_string_compare_and_hash(h):
     assert h.fails(9004, tag(3))
 
 
+@covers(9005)
 @pytest.mark.parametrize("x", [0.1 + 0.2, 1e16, 1.0, -2.5, 1e-300, float("inf"), float("nan")])
 def test_float_repr(h, x):
     f = h.keep(h.core.call("instantiate", h.special(9), 2))
@@ -299,7 +329,8 @@ def test_float_repr(h, x):
 
 # --- failure discipline ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("prim", [0, 19, 65, 99, 120, 121, 500, 8999, 9999, 100000])
+@covers(121, "unknown primitives fail cleanly")
+@pytest.mark.parametrize("prim", [0, 19, 65, 99, 120, 121, 520, 1000, 8999, 9999, 100000])
 def test_unknown_or_unsupported_numbers_fail(h, prim):
     assert h.fails(prim, h.nil)
     assert h.fails(prim, h.nil, tag(1))
@@ -311,9 +342,27 @@ def test_wrong_argument_counts_fail(h, prim, args):
     assert h.fails(prim, h.obj("Array new: 3"), *[tag(1)] * args)
 
 
+@covers(113)
 def test_quit_tells_the_host_and_halts():
     h = Harness(VM.default(jit="off"))
     assert h.prim(113, h.nil) == h.nil
     assert h.core.quit_code == 0 and h.core.global_value("halt_code") == 2
     h.core.set_global("halt_code", 0)
     h.close()
+
+
+# --- quick primitives (256-519) ------------------------------------------------------------------
+
+@covers(*range(256, 520))
+def test_quick_primitives(h):
+    rcvr = h.obj("(1 to: 256) asArray")
+    assert h.prim(256, rcvr) == rcvr
+    assert [h.prim(n, rcvr) for n in range(257, 264)] == [h.true, h.false, h.nil, tag(-1), tag(0),
+                                                           tag(1), tag(2)]
+    assert [h.prim(n, rcvr) for n in range(264, 520)] == [tag(i) for i in range(1, 257)]
+    p = h.obj("3 @ 4")
+    assert (h.prim(264, p), h.prim(265, p)) == (tag(3), tag(4))
+    assert h.fails(266, p)                                        # past the slots
+    assert h.fails(264, tag(3)) and h.fails(264, h.obj("'abc'"))  # no pointer slots
+    assert h.prim(256, tag(3)) == tag(3) and h.prim(261, char("a")) == tag(0)
+    assert h.prim(256, rcvr, tag(9)) == rcvr                      # arguments are popped too

@@ -53,10 +53,10 @@
 (func $om_hash (export "identity_hash") (param $oop i32) (result i32)
   (i32.and (i32.load (i32.add (local.get $oop) (i32.const 4))) (i32.const 0x3FFFFF)))
 
-;; (oop) -> 1 if the object's slots hold oops (formats 0-5).
+;; (oop) -> 1 if the object's slots hold oops (formats 0-5); 0 for immediates.
 (func $om_is_pointers (param $oop i32) (result i32)
-  (i32.and (i32.eqz (i32.and (local.get $oop) (i32.const 3)))
-           (i32.lt_u (call $om_format (local.get $oop)) (i32.const 6))))
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (i32.lt_u (call $om_format (local.get $oop)) (i32.const 6)))
 
 ;; (oop) -> size in bytes of the body's data (exact for byte objects).
 (func $om_byte_size (export "byte_size") (param $oop i32) (result i32)
@@ -77,22 +77,37 @@
 (func $om_inst_spec (param $class i32) (result i32)
   (i32.and (i32.shr_s (i32.load offset=16 (local.get $class)) (i32.const 17)) (i32.const 31)))
 
-;; (oop) -> number of indexable elements (slots after the named ones, bytes, words...).
+;; (oop) -> number of indexable elements: the slots after the named ones, words, 16-bit
+;; halves, bytes; for a CompiledMethod every byte of its body (Squeak counts the header and
+;; literals in a method's size; 51_prims_indexing.wat). 0 for immediates and other formats.
 (func $om_indexable_size (param $oop i32) (result i32)
   (local $fmt i32)
   (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
   (local.set $fmt (call $om_format (local.get $oop)))
-  (if (i32.ge_u (local.get $fmt) (i32.const 24))   ;; CompiledMethod: the bytes after literals
-    (then (return (i32.sub (call $om_byte_size (local.get $oop))
-                           (i32.shl (i32.add (i32.and (i32.shr_s (i32.load offset=8 (local.get $oop)) (i32.const 1))
-                                                      (i32.const 0x7FFF)) (i32.const 1)) (i32.const 2))))))
+  (if (i32.ge_u (local.get $fmt) (i32.const 16)) (then (return (call $om_byte_size (local.get $oop)))))
   (if (i32.ge_u (local.get $fmt) (i32.const 12))
-    (then (return (call $om_byte_size (local.get $oop)))))
-  (if (i32.ge_u (local.get $fmt) (i32.const 10))
-    (then (return (call $om_num_slots (local.get $oop)))))
-  (if (i32.lt_u (local.get $fmt) (i32.const 2)) (then (return (i32.const 0))))
+    (then (return (i32.shr_u (call $om_byte_size (local.get $oop)) (i32.const 1)))))
+  (if (i32.eq (local.get $fmt) (i32.const 10)) (then (return (call $om_num_slots (local.get $oop)))))
+  (if (i32.or (i32.lt_u (local.get $fmt) (i32.const 2)) (i32.gt_u (local.get $fmt) (i32.const 4)))
+    (then (return (i32.const 0))))
   (i32.sub (call $om_num_slots (local.get $oop))
            (call $om_fixed_size (call $om_class_of (local.get $oop)))))
+
+;; (oop) -> 1 if it is a class or a metaclass (a Behavior), recognised from the shape every
+;; Smalltalk-80 hierarchy has: with m := the class of its class (Metaclass for a class,
+;; Metaclass class for a metaclass), the class of the class of m is m again. Anything else
+;; (immediates, ordinary objects) answers 0; no slot of the object itself is read.
+(func $om_is_behavior (param $oop i32) (result i32)
+  (local $m i32)
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (local.set $m (call $om_class_of (call $om_class_of (local.get $oop))))
+  (i32.and (i32.ne (local.get $m) (i32.const 0))
+           (i32.eq (call $om_class_of (call $om_class_of (local.get $m))) (local.get $m))))
+
+;; (oop) -> 1 if the object is immutable (header bit 23): primitives refuse to store into it.
+(func $om_is_immutable (param $oop i32) (result i32)
+  (if (i32.and (local.get $oop) (i32.const 3)) (then (return (i32.const 0))))
+  (i32.shr_u (i32.and (i32.load (local.get $oop)) (i32.const 0x800000)) (i32.const 23)))
 
 ;; --- identity hashes and class indices --------------------------------------------------
 
@@ -161,13 +176,19 @@
 (func $om_free_bytes (export "free_bytes") (result i32)
   (i32.load (global.get $freeBytesAddr)))
 
+;; () -> bytes the heap may still grow by: $heapLimit is the most the heap may take (bytes
+;; from $heapStart), so this is $heapStart + $heapLimit - $heapEnd, 0 if a heap written by
+;; the host is already bigger. In 64 bits: the sum may pass 4 GB.
+(func $om_bytes_left (result i64)
+  (local $left i64)
+  (local.set $left (i64.sub (i64.add (i64.extend_i32_u (global.get $heapStart)) (i64.extend_i32_u (global.get $heapLimit)))
+                            (i64.extend_i32_u (global.get $heapEnd))))
+  (select (local.get $left) (i64.const 0) (i64.gt_s (local.get $left) (i64.const 0))))
+
 ;; (bytes) -> 1 if linear memory covers $heapEnd + bytes (growing it within $heapLimit).
 (func $om_ensure_room (param $bytes i32) (result i32)
   (local $need i32) (local $have i32)
-  ;; compare in 64 bits: $heapEnd + bytes may pass 4 GB
-  (if (i64.gt_u (i64.add (i64.extend_i32_u (global.get $heapEnd)) (i64.extend_i32_u (local.get $bytes)))
-                (i64.extend_i32_u (global.get $heapLimit)))
-    (then (return (i32.const 0))))
+  (if (i64.gt_u (i64.extend_i32_u (local.get $bytes)) (call $om_bytes_left)) (then (return (i32.const 0))))
   (local.set $need (i32.add (global.get $heapEnd) (local.get $bytes)))
   (local.set $have (i32.shl (memory.size) (i32.const 16)))
   (if (i32.le_u (local.get $need) (local.get $have)) (then (return (i32.const 1))))
@@ -338,6 +359,10 @@
                         (i32.add (local.get $fixed) (local.get $size))))))
   (if (i32.eq (local.get $spec) (i32.const 10))
     (then (return (call $om_alloc (local.get $ci) (i32.const 10) (local.get $size)))))
+  ;; 16-bit elements: two a slot, format 12 + the unused half of an odd count
+  (if (i32.and (i32.ge_u (local.get $spec) (i32.const 12)) (i32.le_u (local.get $spec) (i32.const 15)))
+    (then (return (call $om_alloc (local.get $ci) (i32.add (i32.const 12) (i32.and (local.get $size) (i32.const 1)))
+                        (i32.shr_u (i32.add (local.get $size) (i32.const 1)) (i32.const 1))))))
   (if (i32.ge_u (local.get $spec) (i32.const 16))
     (then (return (call $om_alloc_bytes (local.get $ci) (local.get $size)))))
   (i32.const 0))

@@ -6,7 +6,7 @@
 ;; and writes them back before calling anything that may look at them (sends, allocation,
 ;; primitives). FRAME_IP of a frame that is not running holds its pc (Squeak convention).
 
-(global $ip (mut i32) (i32.const 0))
+(global $ip (export "ip") (mut i32) (i32.const 0))   ;; exported for describing the top frame
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
@@ -187,9 +187,13 @@
       (br $probe)))
   (i32.const 0))
 
-;; (class, selector) -> method found along the superclass chain, or 0.
+;; (class, selector) -> method found along the superclass chain, or 0. nil is never a selector
+;; (it marks the empty slots of method dictionaries), and a dictionary value that is not a
+;; CompiledMethod is not run (Squeak would send it #run:with:in:): both look like a miss, so
+;; the send becomes doesNotUnderstand:.
 (func $lookup (export "lookup") (param $class i32) (param $sel i32) (result i32)
   (local $e i32) (local $c i32) (local $m i32)
+  (if (i32.eq (local.get $sel) (global.get $nil)) (then (return (i32.const 0))))
   (local.set $e (i32.add (global.get $methodCache)
                          (i32.shl (i32.and (i32.shr_u (i32.xor (local.get $sel) (i32.mul (local.get $class) (i32.const 7)))
                                                       (i32.const 3)) (i32.const 4095)) (i32.const 4))))
@@ -203,6 +207,8 @@
       (local.set $m (call $dict_lookup (i32.load offset=12 (local.get $c)) (local.get $sel)))
       (if (local.get $m)
         (then
+          (if (i32.or (i32.and (local.get $m) (i32.const 3)) (i32.lt_u (call $om_format (local.get $m)) (i32.const 24)))
+            (then (return (i32.const 0))))
           (i32.store (local.get $e) (local.get $sel))
           (i32.store offset=4 (local.get $e) (local.get $class))
           (i32.store offset=8 (local.get $e) (local.get $m))
@@ -285,7 +291,10 @@
                     (i32.eq (i32.load offset=4 (local.get $e)) (local.get $pc)))
            (i32.eq (i32.load offset=8 (local.get $e)) (i32.const 5))))
 
+;; (method, pc, i) -> the class index of the i-th receiver class the site recorded (0-based),
+;; or 0 when i is not below its ic_count (nothing is read outside the site's record).
 (func $ic_class (export "ic_class") (param $m i32) (param $pc i32) (param $i i32) (result i32)
+  (if (i32.ge_u (local.get $i) (call $ic_count (local.get $m) (local.get $pc))) (then (return (i32.const 0))))
   (i32.load offset=12 (i32.add (call $ic_entry (local.get $m) (local.get $pc))
                                (i32.shl (local.get $i) (i32.const 2)))))
 
@@ -338,8 +347,26 @@
   (i32.store offset=12 (local.get $new) (global.get $sp))
   (i32.const 1))
 
-;; (context) mark a context whose frame is gone as dead, as Squeak leaves a returned context.
+;; (context) mark a context whose frame is going away as dead, as Squeak leaves a returned
+;; context: sender and pc nil, but its arguments, temporaries and stack (as many as it has
+;; room for) and stackp kept, so that tempAt: still answers them and pre-closure blocks made in
+;; a method activation read and write its temps there after it returned (45_blockcontext.wat).
+;; A BlockContext's frame is not copied (its values live in the BlockContext and its home).
+;; Called while the frame's slots are intact; they are roots up to its stack top, so every
+;; value copied is live.
 (func $ctx_kill (param $ctx i32)
+  (local $fp i32) (local $n i32) (local $room i32)
+  (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0))
+               (i32.eqz (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_BCTX))))
+    (then
+      (local.set $n (call $frame_stackp (local.get $fp)))
+      (local.set $room (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))
+      (if (i32.gt_s (local.get $n) (local.get $room)) (then (local.set $n (local.get $room))))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (local.set $n (i32.const 0))))
+      (memory.copy (i32.add (local.get $ctx) (i32.const 32)) (i32.add (local.get $fp) (i32.const 32))
+                   (i32.shl (local.get $n) (i32.const 2)))
+      (i32.store offset=16 (local.get $ctx) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))))
   (i32.store offset=8 (local.get $ctx) (global.get $nil))
   (i32.store offset=12 (local.get $ctx) (global.get $nil)))
 
@@ -424,15 +451,19 @@
     (then (return (global.get $nil))))
   (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))))
 
-;; (ctx, index, value) store into a context slot, through to its frame when married. Only
-;; stack slots of married contexts can be written (others are owned by the frame).
+;; (ctx, index, value) store into a context slot, through to its frame when married. Storing
+;; into sender, pc, stackp, method, closure or receiver of a married context detaches it from
+;; its frame first (46_process.wat): the context then stands alone with the store, the frame
+;; runs on as it was. 0 when that fails (out of memory; a slot index past the stack).
 (func $ctx_store (param $ctx i32) (param $i i32) (param $v i32) (result i32)
   (local $fp i32)
   (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (i32.and (i32.ne (local.get $fp) (i32.const 0)) (i32.lt_u (local.get $i) (i32.const 6)))
+    (then (if (i32.eqz (call $ctx_detach (local.get $ctx) (local.get $fp))) (then (return (i32.const 0))))
+          (local.set $fp (i32.const 0))))
   (if (i32.eqz (local.get $fp))
     (then (i32.store offset=8 (i32.add (local.get $ctx) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
           (return (i32.const 1))))
-  (if (i32.lt_u (local.get $i) (i32.const 6)) (then (return (i32.const 0))))
   (if (i32.ge_s (i32.sub (local.get $i) (i32.const 6)) (call $frame_stackp (local.get $fp)))
     (then (return (i32.const 0))))
   (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.sub (local.get $i) (i32.const 6)) (i32.const 2)))
@@ -539,7 +570,10 @@
     (then (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
           (call $halt (i32.const 4) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))
+  ;; no process switch while the unwind that runs this block is in progress (46_process.wat)
+  (global.set $switchBlocked (i32.add (global.get $switchBlocked) (i32.const 1)))
   (local.set $r (call $interpret))
+  (global.set $switchBlocked (i32.sub (global.get $switchBlocked) (i32.const 1)))
   (global.set $ip (local.get $savedIp))
   (if (i32.or (global.get $haltCode) (global.get $unwinding)) (then (return (i32.const 0))))
   (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))

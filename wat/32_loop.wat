@@ -10,7 +10,11 @@
   (local $a i32) (local $b i32) (local $t i32) (local $x i64) (local $fa f64) (local $fb f64)
   (local $sel i32) (local $nargs i32) (local $super i32) (local $sendIp i32) (local $m i32)
   (local $ci i32) (local $e i32) (local $h i32) (local $c i32)
+  ;; $tb: where the running frame's temporaries are (the frame, or for a BlockContext frame its
+  ;; home's frame or context: 45_blockcontext.wat)
+  (local $tb i32)
   (local.set $fp (global.get $fp))
+  (local.set $tb (call $temp_base (local.get $fp)))
   (local.set $sp (global.get $sp))
   (local.set $ip (global.get $ip))
   (loop $next
@@ -39,11 +43,11 @@
     (br $next))
     ;; 16-23 push temporary
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-    (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
     (br $next))
     ;; 24-31 push temporary
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-    (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
     (br $next))
     ;; 32-63 push literal constant
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
@@ -85,7 +89,7 @@
     (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
     (br $next))
     ;; 104-111 pop into temporary
-    (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
+    (i32.store offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
                (i32.load (local.get $sp)))
     (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
     (br $next))
@@ -122,15 +126,20 @@
       ;; 128 push (type, index)
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-      (i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $b)))
+      (i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $tb) (local.get $b)))
       (br $next))
-      ;; 129 store (type, index)
+      ;; 129 store (type, index); a store into a literal constant (type 2) is not a valid
+      ;; instruction: reported as a bad method by the send path (sel 0)
+      (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
+        (then (local.set $ip (local.get $sendIp)) (local.set $sel (i32.const 0)) (br $do_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-      (call $ext_store (local.get $fp) (local.get $b) (i32.load (local.get $sp)))
+      (call $ext_store (local.get $fp) (local.get $tb) (local.get $b) (i32.load (local.get $sp)))
       (br $next))
       ;; 130 pop and store
+      (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
+        (then (local.set $ip (local.get $sendIp)) (local.set $sel (i32.const 0)) (br $do_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-      (call $ext_store (local.get $fp) (local.get $b) (i32.load (local.get $sp)))
+      (call $ext_store (local.get $fp) (local.get $tb) (local.get $b) (i32.load (local.get $sp)))
       (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
       (br $next))
       ;; 131 single extended send: 3 bits args, 5 bits literal
@@ -150,7 +159,9 @@
               (br $do_send)))
       (if (i32.eq (local.get $op) (i32.const 2))
         (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-              (i32.store (local.get $sp) (call $ext_fetch (local.get $fp) (local.get $t)))
+              ;; receiver variable t (0-255): the byte is an index, not an ext_fetch kind+index
+              (i32.store (local.get $sp) (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp))
+                                                                    (i32.shl (local.get $t) (i32.const 2)))))
               (br $next)))
       (if (i32.eq (local.get $op) (i32.const 3))
         (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
@@ -431,7 +442,7 @@
     (br $do_send))
     ;; --- $do_nlr: a method return (120-124). In a block it returns from the home method.
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
-    (if (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_BLOCK))
+    (if (i32.and (i32.load offset=24 (local.get $fp)) (i32.or (global.get $FLAG_BLOCK) (global.get $FLAG_BCTX)))
       (then
         (local.set $t (call $home_frame (local.get $fp)))
         (if (i32.eqz (local.get $t))
@@ -448,6 +459,7 @@
         (if (call $unwind_and_return (local.get $t) (local.get $a))
           (then (return (call $loop_exit_value))))
         (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip))
+        (local.set $tb (call $temp_base (local.get $fp)))
         (br $next)))
     (br $do_return))
     ;; --- $do_return: return $a from the current frame to its caller
@@ -459,14 +471,17 @@
       (br_if $slow_return (i32.load offset=16 (local.get $fp)))   ;; FRAME_CONTEXT
       (local.set $b (i32.load (local.get $fp)))   ;; FRAME_CALLER
       (br_if $slow_return (i32.ne (i32.add (i32.load offset=12 (local.get $b)) (i32.const 4)) (local.get $fp)))
+      (br_if $slow_return (i32.and (i32.load offset=24 (local.get $b)) (global.get $FLAG_BCTX)))
       (local.set $sp (i32.sub (local.get $fp) (i32.shl (i32.add (i32.and (local.get $t) (i32.const 255)) (i32.const 1)) (i32.const 2))))
       (i32.store (local.get $sp) (local.get $a))
       (local.set $fp (local.get $b))
+      (local.set $tb (local.get $b))
       (local.set $ip (i32.add (i32.add (i32.load offset=4 (local.get $b)) (i32.const 7)) (i32.load offset=8 (local.get $b))))
       (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
     (if (call $return_from_frame (local.get $a)) (then (return (local.get $a))))
     (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip))
+        (local.set $tb (call $temp_base (local.get $fp)))
     (br $next))
     ;; --- $do_send: send $sel to the receiver under $nargs arguments ($super: lookup in the
     ;; superclass of the method's class)
@@ -601,6 +616,7 @@
           (local.set $a (i32.add (local.get $a) (i32.const 4)))
           (br $fill)))
       (local.set $fp (local.get $e))
+      (local.set $tb (local.get $e))
       (local.set $ip (i32.wrap_i64 (local.get $x)))
       (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
@@ -610,6 +626,7 @@
                     (call $pc_of (i32.load offset=4 (local.get $fp)) (local.get $sendIp)))
       (then (return (call $loop_exit_value))))
     (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip))
+        (local.set $tb (call $temp_base (local.get $fp)))
     (br $next))
   (unreachable))
 
@@ -624,6 +641,8 @@
 (func $home_frame (param $fp i32) (result i32)
   (local $ctx i32) (local $c i32)
   (local.set $c (i32.load offset=20 (local.get $fp)))
+  (if (i32.and (i32.load offset=24 (local.get $fp)) (global.get $FLAG_BCTX))   ;; a BlockContext's home
+    (then (return (call $ctx_frame (i32.load offset=28 (local.get $c))))))
   (local.set $ctx (i32.load offset=8 (local.get $c)))   ;; outerContext
   (block $found
     (loop $out
@@ -633,20 +652,20 @@
       (br $out)))
   (call $ctx_frame (local.get $ctx)))
 
-;; (frame, byte) operand of the extended push/store bytecodes: 2 bits kind, 6 bits index
-(func $ext_fetch (param $fp i32) (param $b i32) (result i32)
+;; (frame, temp base, byte) operand of the extended push/store bytecodes: 2 bits kind, 6 bits index
+(func $ext_fetch (param $fp i32) (param $tb i32) (param $b i32) (result i32)
   (local $i i32) (local $kind i32)
   (local.set $i (i32.and (local.get $b) (i32.const 63)))
   (local.set $kind (i32.shr_u (local.get $b) (i32.const 6)))
   (if (i32.eqz (local.get $kind))
     (then (return (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp)) (i32.shl (local.get $i) (i32.const 2)))))))
   (if (i32.eq (local.get $kind) (i32.const 1))
-    (then (return (i32.load offset=32 (i32.add (local.get $fp) (i32.shl (local.get $i) (i32.const 2)))))))
+    (then (return (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (local.get $i) (i32.const 2)))))))
   (if (i32.eq (local.get $kind) (i32.const 2))
     (then (return (call $mh_literal (i32.load offset=4 (local.get $fp)) (local.get $i)))))
   (i32.load offset=12 (call $mh_literal (i32.load offset=4 (local.get $fp)) (local.get $i))))
 
-(func $ext_store (param $fp i32) (param $b i32) (param $v i32)
+(func $ext_store (param $fp i32) (param $tb i32) (param $b i32) (param $v i32)
   (local $i i32) (local $kind i32)
   (local.set $i (i32.and (local.get $b) (i32.const 63)))
   (local.set $kind (i32.shr_u (local.get $b) (i32.const 6)))
@@ -654,7 +673,7 @@
     (then (i32.store offset=8 (i32.add (i32.load offset=28 (local.get $fp)) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
           (return)))
   (if (i32.eq (local.get $kind) (i32.const 1))
-    (then (i32.store offset=32 (i32.add (local.get $fp) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
+    (then (i32.store offset=32 (i32.add (local.get $tb) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
           (return)))
   (i32.store offset=12 (call $mh_literal (i32.load offset=4 (local.get $fp)) (local.get $i)) (local.get $v)))
 
@@ -748,7 +767,10 @@
   (local.set $ctx (call $ctx_of_frame (local.get $fp)))
   (if (i32.eqz (local.get $ctx)) (then (return (i32.const 0))))
   (i32.store offset=4 (global.get $vmRoots) (local.get $ctx))
-  (local.set $c (call $om_instantiate (call $special (i32.const 36)) (local.get $ncopied)))
+  ;; format 3 with 3 named slots whatever the class says (the headless image declares its
+  ;; BlockClosure class with fixed slots only, and its VM adds the copied values anyway)
+  (local.set $c (call $om_alloc (call $om_ensure_class_index (call $special (i32.const 36)))
+                      (i32.const 3) (i32.add (local.get $ncopied) (i32.const 3))))
   (if (i32.eqz (local.get $c)) (then (return (i32.const 0))))
   (i32.store offset=8 (local.get $c) (local.get $ctx))
   (i32.store offset=12 (local.get $c) (i32.or (i32.shl (local.get $startpc) (i32.const 1)) (i32.const 1)))

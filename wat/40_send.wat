@@ -104,8 +104,10 @@
   (call $prepare_resume (local.get $frame) (i32.const 0))
   (i32.const 0))
 
-;; Continue an unwind that crossed a nested run, from the current frame.
+;; Continue an unwind that crossed a nested run, from the current frame (or the process switch
+;; that waits for the outermost loop: 46_process.wat).
 (func $continue_unwind (result i32)
+  (if (i32.eq (global.get $unwinding) (global.get $UNWIND_SWITCH)) (then (return (call $switch_continue))))
   (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))
 
 ;; --- control primitives -------------------------------------------------------------------
@@ -114,10 +116,16 @@
 
 (func $primitive (param $prim i32) (param $nargs i32) (param $m i32) (result i32)
   (local $rcvr i32) (local $arg i32) (local $n i32) (local $i i32) (local $cls i32) (local $meth i32)
-  (local $fp i32)
+  (local $fp i32) (local $lc i32)
   (local.set $rcvr (i32.load (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
-  ;; BlockClosure value, value:, value:value:, value:value:value:, value:value:value:value:
-  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 201)) (i32.le_u (local.get $prim) (i32.const 205)))
+  ;; blockCopy: and BlockContext value... (pre-closure images, 45_blockcontext.wat)
+  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 80)) (i32.le_u (local.get $prim) (i32.const 82)))
+    (then (local.set $n (call $bctx_primitive (local.get $prim) (local.get $nargs)))
+          (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))))
+  ;; BlockClosure value, value:, value:value:, value:value:value:, value:value:value:value:, and
+  ;; valueNoContextSwitch(:) (221/222: the same as value(:) here)
+  (if (i32.or (i32.and (i32.ge_u (local.get $prim) (i32.const 201)) (i32.le_u (local.get $prim) (i32.const 205)))
+              (i32.or (i32.eq (local.get $prim) (i32.const 221)) (i32.eq (local.get $prim) (i32.const 222))))
     (then
       (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
       (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $nargs) (i32.const 0)))
@@ -127,39 +135,47 @@
   ;; valueWithArguments: (206, and 82 for old images)
   (if (i32.or (i32.eq (local.get $prim) (i32.const 206)) (i32.eq (local.get $prim) (i32.const 82)))
     (then
-      (local.set $arg (i32.load (global.get $sp)))
+      (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
       (if (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 36))) (then (return (i32.const 0))))
-      (if (i32.ne (call $om_class_of (local.get $arg)) (call $special (i32.const 7))) (then (return (i32.const 0))))
-      (local.set $n (call $om_num_slots (local.get $arg)))
-      (if (i32.ne (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)) (local.get $n)) (then (return (i32.const 0))))
-      (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
-      (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $arg) (i32.const 8))
-                   (i32.shl (local.get $n) (i32.const 2)))
-      (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $n (call $spread_arguments (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1))))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
       (if (i32.eqz (call $push_block_frame (local.get $rcvr) (local.get $n) (i32.const 0)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 2))))
       (return (call $jit_block_entry))))
-  ;; perform: and perform:with:... (83), perform:withArguments: (84)
-  (if (i32.or (i32.eq (local.get $prim) (i32.const 83)) (i32.eq (local.get $prim) (i32.const 84)))
+  ;; perform: and perform:with:... (83), perform:withArguments: (84),
+  ;; perform:withArguments:inSuperclass: (100, the lookup starts at a class of the receiver's chain)
+  (if (i32.or (i32.or (i32.eq (local.get $prim) (i32.const 83)) (i32.eq (local.get $prim) (i32.const 84)))
+              (i32.eq (local.get $prim) (i32.const 100)))
     (then
+      (if (i32.eqz (local.get $nargs)) (then (return (i32.const 0))))   ;; no selector
       (local.set $arg (i32.load (i32.sub (global.get $sp) (i32.shl (i32.sub (local.get $nargs) (i32.const 1)) (i32.const 2)))))
-      (if (i32.eq (local.get $prim) (i32.const 84))
+      (local.set $lc (call $om_class_of (local.get $rcvr)))
+      (if (i32.eq (local.get $prim) (i32.const 100))
         (then
-          (if (i32.ne (local.get $nargs) (i32.const 2)) (then (return (i32.const 0))))
-          (local.set $cls (i32.load (global.get $sp)))   ;; the arguments Array
+          (if (i32.ne (local.get $nargs) (i32.const 3)) (then (return (i32.const 0))))
+          (local.set $lc (i32.load (global.get $sp)))
+          (if (i32.eqz (call $inherits_from (call $om_class_of (local.get $rcvr)) (local.get $lc)))
+            (then (return (i32.const 0))))))
+      (if (i32.ne (local.get $prim) (i32.const 83))
+        (then
+          (if (i32.ne (local.get $nargs) (select (i32.const 3) (i32.const 2) (i32.eq (local.get $prim) (i32.const 100))))
+            (then (return (i32.const 0))))
+          ;; the arguments Array, just above the selector
+          (local.set $cls (i32.load (i32.sub (global.get $sp) (i32.shl (i32.sub (local.get $nargs) (i32.const 2)) (i32.const 2)))))
           (if (i32.ne (call $om_class_of (local.get $cls)) (call $special (i32.const 7))) (then (return (i32.const 0))))
           (local.set $n (call $om_num_slots (local.get $cls)))
-          (local.set $meth (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $arg)))
+          (if (i32.gt_u (local.get $n) (i32.const 15)) (then (return (i32.const 0))))   ;; no selector takes more
+          (local.set $meth (call $lookup (local.get $lc) (local.get $arg)))
           (if (i32.and (i32.ne (local.get $meth) (i32.const 0))
                        (i32.ne (call $mh_num_args (local.get $meth)) (local.get $n)))
             (then (return (i32.const 0))))
-          (global.set $sp (i32.sub (global.get $sp) (i32.const 8)))
+          (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
           (memory.copy (i32.add (global.get $sp) (i32.const 4)) (i32.add (local.get $cls) (i32.const 8))
                        (i32.shl (local.get $n) (i32.const 2)))
           (global.set $sp (i32.add (global.get $sp) (i32.shl (local.get $n) (i32.const 2)))))
         (else
           (local.set $n (i32.sub (local.get $nargs) (i32.const 1)))
-          (local.set $meth (call $lookup (call $om_class_of (local.get $rcvr)) (local.get $arg)))
+          (local.set $meth (call $lookup (local.get $lc) (local.get $arg)))
           (if (i32.and (i32.ne (local.get $meth) (i32.const 0))
                        (i32.ne (call $mh_num_args (local.get $meth)) (local.get $n)))
             (then (return (i32.const 0))))
@@ -168,7 +184,7 @@
           (memory.copy (local.get $i) (i32.add (local.get $i) (i32.const 4)) (i32.shl (local.get $n) (i32.const 2)))
           (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))))
       (if (i32.eqz (local.get $meth))
-        (then (local.set $meth (call $prepare_dnu (local.get $arg) (local.get $n) (call $om_class_of (local.get $rcvr))))
+        (then (local.set $meth (call $prepare_dnu (local.get $arg) (local.get $n) (local.get $lc)))
               (if (i32.eqz (local.get $meth)) (then (return (i32.const 2))))
               (local.set $n (i32.const 1))))
       (if (call $activate (local.get $meth) (local.get $n)) (then (return (i32.const 2))))
@@ -182,17 +198,28 @@
           (call $host_code_changed (select (local.get $rcvr) (i32.const 0) (i32.eq (local.get $prim) (i32.const 119))))
           (return (i32.const 1))))
   ;; contexts: instVarAt: / instVarAt:put: (73/74), at: / at:put: / size (210-212)
-  (if (i32.and (i32.eqz (i32.and (local.get $rcvr) (i32.const 3)))
-               (i32.eq (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+  (if (call $is_context (local.get $rcvr))
     (then
+      ;; (a method declared with one of these numbers but another argument count fails)
+      (if (i32.and (i32.or (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 74)))
+                           (i32.and (i32.ge_u (local.get $prim) (i32.const 210)) (i32.le_u (local.get $prim) (i32.const 212))))
+                   (i32.ne (local.get $nargs)
+                           (select (i32.const 2) (select (i32.const 0) (i32.const 1) (i32.eq (local.get $prim) (i32.const 212)))
+                                   (i32.or (i32.eq (local.get $prim) (i32.const 74)) (i32.eq (local.get $prim) (i32.const 211))))))
+        (then (return (i32.const 0))))
       (if (i32.or (i32.eq (local.get $prim) (i32.const 73)) (i32.eq (local.get $prim) (i32.const 210)))
         (then
           (local.set $arg (i32.load (global.get $sp)))
           (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
           (local.set $i (i32.sub (i32.shr_s (local.get $arg) (i32.const 1)) (i32.const 1)))
-          (if (i32.eq (local.get $prim) (i32.const 210)) (then (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          (if (i32.eq (local.get $prim) (i32.const 210))
+            (then (if (i32.ge_u (local.get $i) (call $ctx_stackp (local.get $rcvr))) (then (return (i32.const 0))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          ;; instVarAt: reaches the 6 named slots only (as 73/74 on other objects); the
+          ;; arguments, temps and stack are tempAt:'s
           (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
-                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+                      (i32.ge_s (local.get $i) (select (call $om_num_slots (local.get $rcvr)) (i32.const 6)
+                                                       (i32.ge_u (local.get $prim) (i32.const 210)))))
             (then (return (i32.const 0))))
           (local.set $arg (call $ctx_fetch (local.get $rcvr) (local.get $i)))
           (if (i32.eqz (local.get $arg)) (then (return (i32.const 0))))
@@ -204,9 +231,14 @@
           (local.set $arg (i32.load (i32.sub (global.get $sp) (i32.const 4))))
           (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
           (local.set $i (i32.sub (i32.shr_s (local.get $arg) (i32.const 1)) (i32.const 1)))
-          (if (i32.eq (local.get $prim) (i32.const 211)) (then (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          (if (i32.eq (local.get $prim) (i32.const 211))
+            (then (if (i32.ge_u (local.get $i) (call $ctx_stackp (local.get $rcvr))) (then (return (i32.const 0))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 6)))))
+          ;; instVarAt: reaches the 6 named slots only (as 73/74 on other objects); the
+          ;; arguments, temps and stack are tempAt:'s
           (if (i32.or (i32.lt_s (local.get $i) (i32.const 0))
-                      (i32.ge_s (local.get $i) (call $om_num_slots (local.get $rcvr))))
+                      (i32.ge_s (local.get $i) (select (call $om_num_slots (local.get $rcvr)) (i32.const 6)
+                                                       (i32.ge_u (local.get $prim) (i32.const 210)))))
             (then (return (i32.const 0))))
           (if (i32.eqz (call $ctx_store (local.get $rcvr) (local.get $i) (i32.load (global.get $sp))))
             (then (return (i32.const 0))))
@@ -214,27 +246,50 @@
           (global.set $sp (i32.sub (global.get $sp) (i32.const 8)))
           (i32.store (global.get $sp) (local.get $arg))
           (return (i32.const 1))))
+      ;; 76 stackp: (Spur's MethodContext>>stackp:) -- new stack slots become nil
+      (if (i32.eq (local.get $prim) (i32.const 76))
+        (then
+          (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+          (local.set $arg (i32.load (global.get $sp)))
+          (if (i32.eqz (i32.and (local.get $arg) (i32.const 1))) (then (return (i32.const 0))))
+          (local.set $n (i32.shr_s (local.get $arg) (i32.const 1)))
+          (if (i32.or (i32.lt_s (local.get $n) (i32.const 0))
+                      (i32.gt_s (local.get $n) (i32.sub (call $om_num_slots (local.get $rcvr)) (i32.const 6))))
+            (then (return (i32.const 0))))
+          (local.set $fp (call $ctx_frame (local.get $rcvr)))
+          (if (local.get $fp)
+            (then (if (i32.eqz (call $ctx_detach (local.get $rcvr) (local.get $fp))) (then (return (i32.const 0))))))
+          (local.set $i (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)))
+          (if (i32.eqz (i32.and (i32.load offset=16 (local.get $rcvr)) (i32.const 1))) (then (local.set $i (i32.const 0))))
+          (block $filled
+            (loop $fill
+              (br_if $filled (i32.ge_s (local.get $i) (local.get $n)))
+              (i32.store offset=32 (i32.add (local.get $rcvr) (i32.shl (local.get $i) (i32.const 2))) (global.get $nil))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $fill)))
+          (i32.store offset=16 (local.get $rcvr) (local.get $arg))
+          (global.set $sp (i32.sub (global.get $sp) (i32.const 4)))
+          (return (i32.const 1))))
       (if (i32.eq (local.get $prim) (i32.const 212))
         (then
-          (local.set $fp (call $ctx_frame (local.get $rcvr)))
-          (local.set $n (if (result i32) (local.get $fp)
-                          (then (call $frame_stackp (local.get $fp)))
-                          (else (i32.shr_s (i32.load offset=16 (local.get $rcvr)) (i32.const 1)))))
-          (i32.store (global.get $sp) (i32.or (i32.shl (local.get $n) (i32.const 1)) (i32.const 1)))
+          (i32.store (global.get $sp) (i32.or (i32.shl (call $ctx_stackp (local.get $rcvr)) (i32.const 1)) (i32.const 1)))
           (return (i32.const 1))))))
   ;; 9010 Catalyst: aContext primReturn: value -- unwind to the context (running ensure blocks)
   ;; and return value from it to its sender
   (if (i32.eq (local.get $prim) (i32.const 9010))
     (then
+      (if (i32.ne (local.get $nargs) (i32.const 1)) (then (return (i32.const 0))))
+      (if (i32.or (i32.and (local.get $rcvr) (i32.const 3))
+                  (i32.ne (call $om_class_of (local.get $rcvr)) (call $special (i32.const 10))))
+        (then (return (i32.const 0))))
       (local.set $fp (call $ctx_frame (local.get $rcvr)))
       (if (i32.eqz (local.get $fp)) (then (return (i32.const 0))))
       (if (call $unwind_and_return (local.get $fp) (i32.load (global.get $sp))) (then (return (i32.const 2))))
       (return (i32.const 3))))
   ;; 9011 Catalyst: CompiledMethod>>primitive (the index, 0 for none)
   (if (i32.eq (local.get $prim) (i32.const 9011))
-    (then (if (i32.or (i32.and (local.get $rcvr) (i32.const 3))
-                      (i32.lt_u (call $om_format (local.get $rcvr)) (i32.const 24)))
-            (then (return (i32.const 0))))
+    (then (if (i32.or (i32.and (local.get $rcvr) (i32.const 3)) (local.get $nargs)) (then (return (i32.const 0))))
+          (if (i32.lt_u (call $om_format (local.get $rcvr)) (i32.const 24)) (then (return (i32.const 0))))
           (i32.store (global.get $sp) (i32.or (i32.shl (call $mh_primitive (local.get $rcvr)) (i32.const 1)) (i32.const 1)))
           (return (i32.const 1))))
   ;; 9002 Catalyst: report an unhandled error (argument: its description) and halt
@@ -258,10 +313,37 @@
         (then (return (i32.const 0))))
       (global.set $sp (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
       (return (i32.const 1))))
+  ;; processes and semaphores (46_process.wat)
+  (local.set $n (call $process_primitive (local.get $prim) (local.get $nargs)))
+  (if (i32.ge_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
   ;; markers and primitives that always fail into their Smalltalk code
   (if (i32.or (i32.eq (local.get $prim) (i32.const 198)) (i32.eq (local.get $prim) (i32.const 199)))
     (then (return (i32.const 0))))
   (call $prim_dispatch (local.get $prim) (local.get $nargs)))
+
+;; (context) -> its stackp: the frame's while married, else the SmallInteger in slot 2 (0 when
+;; that is nil, as in a context made by new:), never more than the context has slots for.
+(func $ctx_stackp (param $ctx i32) (result i32)
+  (local $fp i32) (local $n i32)
+  (local.set $fp (call $ctx_frame (local.get $ctx)))
+  (if (local.get $fp) (then (return (call $frame_stackp (local.get $fp)))))
+  (local.set $n (i32.load offset=16 (local.get $ctx)))
+  (if (i32.eqz (i32.and (local.get $n) (i32.const 1))) (then (return (i32.const 0))))
+  (local.set $n (i32.shr_s (local.get $n) (i32.const 1)))
+  (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+  (if (i32.gt_s (local.get $n) (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))
+    (then (return (i32.sub (call $om_num_slots (local.get $ctx)) (i32.const 6)))))
+  (local.get $n))
+
+;; (class, ancestor) -> 1 when ancestor is class or one of its superclasses.
+(func $inherits_from (param $c i32) (param $ancestor i32) (result i32)
+  (block $no
+    (loop $up
+      (br_if $no (i32.or (i32.eqz (local.get $c)) (i32.eq (local.get $c) (global.get $nil))))
+      (if (i32.eq (local.get $c) (local.get $ancestor)) (then (return (i32.const 1))))
+      (local.set $c (i32.load offset=8 (local.get $c)))
+      (br $up)))
+  (i32.const 0))
 
 ;; --- entry points ---------------------------------------------------------------------------
 
@@ -274,6 +356,7 @@
   (i32.store (global.get $jitCells) (i32.const 0))
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
+  (global.set $runProcess (call $scheduled_process))
   (i32.store (global.get $sp) (local.get $rcvr))
   (if (i32.ne (local.get $args) (global.get $nil))
     (then (local.set $n (call $om_num_slots (local.get $args)))
@@ -285,7 +368,7 @@
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $n) (global.get $FLAG_BASE)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
   (drop (call $method_info (local.get $m)))
-  (local.set $r (call $interpret))
+  (local.set $r (call $run_outermost))
   (if (global.get $unwinding)
     (then (global.set $unwinding (i32.const 0)) (call $halt (i32.const 6) (i32.const 0) (i32.const 0))
           (return (i32.const 0))))
@@ -356,6 +439,11 @@
       (i32.store offset=24 (local.get $dest)
                  (i32.and (i32.load offset=24 (local.get $dest))
                           (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
+      (if (i32.and (i32.eqz (local.get $r)) (global.get $unwinding))
+        (then (local.set $r (call $vm_callee_unwound (local.get $dest)))
+              (if (local.get $r)
+                (then (global.set $fp (local.get $caller)) (global.set $ip (local.get $savedIp))
+                      (return (local.get $r))))))
       (if (local.get $r)
         (then (global.set $fp (local.get $dest))
               (drop (call $return_from_frame (local.get $r)))

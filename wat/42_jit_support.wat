@@ -72,7 +72,9 @@
 ;; as written back at the inlined send, and answering 0 without $unwinding (with depth_deopt)
 ;; hands that frame to the interpreter like a deoptimization.
 (func $jit_unwinding (export "jit_unwinding") (param $fp i32) (result i32)
-  (if (i32.or (global.get $haltCode) (i32.eqz (global.get $unwinding))) (then (return (i32.const 0))))
+  ;; not an unwind (1): the run halted, or a process switch is pending (2, 46_process.wat)
+  (if (i32.or (global.get $haltCode) (i32.ne (global.get $unwinding) (i32.const 1)))
+    (then (return (i32.const 0))))
   (if (i32.ne (global.get $fp) (local.get $fp))
     (then ;; stops at this frame: it is marked translated
       (drop (call $unwind_and_return (global.get $unwindTarget) (i32.load (global.get $vmRoots))))

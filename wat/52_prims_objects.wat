@@ -1,8 +1,8 @@
-;; 52_prims_objects.wat: the object-memory primitives beyond 50_prims.wat (Squeak's numbering):
-;; 38/39 Float word access, 68/69 CompiledMethod literals, 113 quit, 121 imageName,
-;; 132 objectPointsTo:, 138/139 someObject/nextObject, 145 constantFill:; the argument count
-;; each numbered primitive expects; and the `prim_call` hook tests use to run a primitive on a
-;; frame they built themselves.
+;; 52_prims_objects.wat: the object-memory primitives beyond 50_prims.wat and
+;; 51_prims_indexing.wat (Squeak's numbering): 68/69 CompiledMethod literals, 113 quit,
+;; 121 imageName, 132 objectPointsTo:, 138/139 someObject/nextObject, 145 constantFill:,
+;; 256-519 the quick primitives; the argument count each numbered primitive expects; and the
+;; `prim_call` hook tests use to run a primitive on a frame they built themselves.
 
 ;; (prim) -> the argument count the primitive takes, or -1 when it takes several (or is not
 ;; OM's). $prim_dispatch fails a primitive called with another count, so a method declared with
@@ -69,28 +69,6 @@
   (if (i32.or (i64.lt_s (local.get $n) (i64.const 0)) (i64.gt_s (local.get $n) (i64.const 0xFFFFFFFF)))
     (then (global.set $intFail (i32.const 1))))
   (i32.wrap_i64 (local.get $n)))
-
-;; 38 Float basicAt: / 39 Float basicAt:put:. Squeak numbers a Float's words most significant
-;; first; the f64 is stored little-endian at oop+8, so index 1 is the word at oop+12 and
-;; index 2 the word at oop+8. Expects a Float receiver and index 1 or 2; answers the word as an
-;; Integer 0 .. 2^32-1 (39 answers the value stored).
-(func $prim_float_word (param $prim i32) (param $nargs i32) (result i32)
-  (local $r i32) (local $i i32) (local $addr i32) (local $w i32)
-  (local.set $r (call $prim_arg (local.get $nargs) (i32.const 0)))
-  (local.set $i (call $prim_arg (local.get $nargs) (i32.const 1)))
-  (if (i32.eqz (call $om_is_float (local.get $r))) (then (return (i32.const 0))))
-  (if (i32.eq (local.get $i) (i32.const 3))   ;; SmallInteger 1
-    (then (local.set $addr (i32.add (local.get $r) (i32.const 12))))
-    (else (if (i32.eq (local.get $i) (i32.const 5))   ;; SmallInteger 2
-            (then (local.set $addr (i32.add (local.get $r) (i32.const 8))))
-            (else (return (i32.const 0))))))
-  (if (i32.eq (local.get $prim) (i32.const 38))
-    (then (return (call $prim_answer (i32.const 1)
-                        (call $om_int64 (i64.extend_i32_u (i32.load (local.get $addr))))))))
-  (local.set $w (call $prim_word_value (call $prim_arg (i32.const 2) (i32.const 2))))
-  (if (global.get $intFail) (then (return (i32.const 0))))
-  (i32.store (local.get $addr) (local.get $w))
-  (call $prim_answer (i32.const 2) (call $prim_arg (i32.const 2) (i32.const 2))))
 
 ;; 68 objectAt: / 69 objectAt:put: on a CompiledMethod: index 1 is the header, 2 .. numLiterals+1
 ;; the literals. 69 refuses to replace the header with anything but a SmallInteger, since the
@@ -214,8 +192,6 @@
 (func $prim_dispatch_objects (param $prim i32) (param $nargs i32) (result i32)
   (local $r i32)
   (local.set $r (call $prim_arg (local.get $nargs) (i32.const 0)))
-  (if (i32.or (i32.eq (local.get $prim) (i32.const 38)) (i32.eq (local.get $prim) (i32.const 39)))
-    (then (return (call $prim_float_word (local.get $prim) (local.get $nargs)))))
   (if (i32.or (i32.eq (local.get $prim) (i32.const 68)) (i32.eq (local.get $prim) (i32.const 69)))
     (then (return (call $prim_object_at (local.get $prim) (local.get $nargs)))))
   ;; 113 quit: the interpreter handles it before dispatching; here for callers like prim_call.
@@ -236,7 +212,29 @@
           (local.set $r (call $om_next_object (local.get $r)))
           (return (call $prim_answer (local.get $nargs) (select (local.get $r) (i32.const 1) (local.get $r))))))
   (if (i32.eq (local.get $prim) (i32.const 145)) (then (return (call $prim_constant_fill (local.get $nargs)))))
+  (if (i32.and (i32.ge_u (local.get $prim) (i32.const 256)) (i32.le_u (local.get $prim) (i32.const 519)))
+    (then (return (call $prim_quick (local.get $prim) (local.get $nargs)))))
   (i32.const 0))
+
+;; 256-519 Squeak's quick primitives, for methods that only answer something simple: 256 self,
+;; 257 true, 258 false, 259 nil, 260-263 the SmallIntegers -1, 0, 1, 2, 264-519 the receiver's
+;; instance variable prim - 264 (0-based). The instance variable form fails for immediates,
+;; non-pointer objects, indices past the slots and contexts (whose slots live in their frames
+;; while married); the method's bytecodes then answer the same thing.
+(func $prim_quick (param $prim i32) (param $nargs i32) (result i32)
+  (local $r i32) (local $i i32)
+  (local.set $r (call $prim_arg (local.get $nargs) (i32.const 0)))
+  (if (i32.eq (local.get $prim) (i32.const 256)) (then (return (call $prim_answer (local.get $nargs) (local.get $r)))))
+  (if (i32.eq (local.get $prim) (i32.const 257)) (then (return (call $prim_answer (local.get $nargs) (global.get $true)))))
+  (if (i32.eq (local.get $prim) (i32.const 258)) (then (return (call $prim_answer (local.get $nargs) (global.get $false)))))
+  (if (i32.eq (local.get $prim) (i32.const 259)) (then (return (call $prim_answer (local.get $nargs) (global.get $nil)))))
+  (if (i32.le_u (local.get $prim) (i32.const 263))
+    (then (return (call $prim_answer (local.get $nargs) (call $om_int (i32.sub (local.get $prim) (i32.const 261)))))))
+  (local.set $i (i32.sub (local.get $prim) (i32.const 264)))
+  (if (i32.eqz (call $om_is_pointers (local.get $r))) (then (return (i32.const 0))))
+  (if (i32.ge_u (local.get $i) (call $om_num_slots (local.get $r))) (then (return (i32.const 0))))
+  (if (i32.eq (call $om_class_of (local.get $r)) (call $special (i32.const 10))) (then (return (i32.const 0))))
+  (call $prim_answer (local.get $nargs) (i32.load offset=8 (i32.add (local.get $r) (i32.shl (local.get $i) (i32.const 2))))))
 
 ;; Test hook: run primitive `index` on the frame at $fp with receiver and `argCount` arguments
 ;; ending at $sp (tests set both through the exported globals). Answers 1 on success (result

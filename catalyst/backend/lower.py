@@ -32,6 +32,8 @@ IMPORTS = """  (import "core" "memory" (memory 0))
   (import "core" "class_index" (func $class_index (param i32) (result i32)))
   (import "core" "vm_resume_frame" (func $vm_resume_frame (param i32) (result i32)))
   (import "core" "ctx_kill" (func $ctx_kill (param i32)))
+  (import "core" "vm_block_copy" (func $vm_block_copy (param i32 i32 i32) (result i32)))
+  (import "core" "vm_callee_unwound" (func $vm_callee_unwound (param i32) (result i32)))
   (import "core" "jit_table" (table $table 1 funcref))
   (import "core" "nil" (global $nil (mut i32)))
   (import "core" "unwinding" (global $unwinding (mut i32)))
@@ -448,9 +450,12 @@ class Lowerer:
         self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
-        self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
-        self.w("    (local.set $r (call $vm_resume_frame (local.get $new)))")
-        self.w(f"    {self.unless_answered()}))")
+        # an unwind that targets the callee's frame ends here, with its value (ABI.md section 8)
+        self.w("    (if (global.get $unwinding) (then (local.set $r (call $vm_callee_unwound (local.get $new)))))")
+        self.w("    (if (i32.eqz (local.get $r)) (then")
+        self.w("      (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
+        self.w("      (local.set $r (call $vm_resume_frame (local.get $new)))")
+        self.w(f"      {self.unless_answered()}))))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
         self.w("  (br $called))")
 
@@ -588,6 +593,13 @@ class Lowerer:
             self.deopt_return()
         elif op == "ret":
             self.w(f"(return {self.get(i.args[0])})")
+        elif op == "block_copy":
+            # a pre-closure block (passes/lift_v3.py): the core makes the BlockContext, which
+            # allocates, so the stack is written back first
+            self.spill(i.attrs.get("live", []), i.attrs["pc"])
+            self.w(f"(local.set ${r} (call $vm_block_copy {self.F} "
+                   f"(i32.const {i.attrs['nargs']}) (i32.const {i.attrs['startpc']})))")
+            self.w(f"(if (i32.eqz (local.get ${r})) (then (return (i32.const 0))))")
         elif op in self.CLOSURE_OPS:
             getattr(self, op)(i)
         else:

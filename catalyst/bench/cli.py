@@ -15,6 +15,8 @@ def add_parser(sub):
     p.add_argument("--image", help="run on a Squeak image instead of the embedded kernel")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: correctness only")
     p.add_argument("--no-native", action="store_true", help="skip the C baselines")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)      # --llm adds the llm tier
     p.set_defaults(handler=run)
 
 
@@ -25,7 +27,23 @@ def run(args) -> int:
         print(f"catalyst bench: unknown benchmark(s) {', '.join(unknown)}; "
               f"known: {', '.join(runner.BY_NAME)}", file=sys.stderr)
         return 2
-    tiers = tuple(t.strip() for t in args.tiers.split(","))
+    tiers = tuple(t.strip() for t in args.tiers.split(",") if t.strip())
+    unknown = [t for t in tiers if t not in runner.TIERS]
+    if unknown:
+        print(f"catalyst bench: unknown tier(s) {', '.join(unknown)}; known: {', '.join(runner.TIERS)}",
+              file=sys.stderr)
+        return 2
+    from catalyst.llm import commandline as llm_options
+    if llm_options.apply(args) and "llm" not in tiers:
+        tiers += ("llm",)
+    if "llm" in tiers:
+        from catalyst.llm.config import LLMConfig, LLMConfigError
+        try:
+            LLMConfig.from_env()
+        except LLMConfigError as e:
+            print(f"catalyst bench: tier llm: {e} (for a local demonstration run "
+                  "`python -m catalyst.llm.fake_server` and point CATALYST_LLM_URL at it)", file=sys.stderr)
+            return 2
     try:
         entries, _ = runner.run(args.names or None, tiers, args.iterations, args.warmup,
                                 smoke=args.smoke, image=args.image, native=not args.no_native)

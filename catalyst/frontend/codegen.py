@@ -15,6 +15,13 @@ inlining.py for which sends are inlined):
   i; step; +; popIntoTemp i; jump L1; L2:` (for value the receiver stays as the result).
 * ifNil: `rcvr; [dup]; nil; ==; jumpFalse L; [pop]; arm; L:`.
 
+Blocks that are not inlined become closures (push closure), or, for classes of pre-closure
+images (`ClassScope.block_contexts`), BlockContexts as Squeak 1.x-3.x compiled them:
+`thisContext; push numArgs; send blockCopy:; long jump L; popIntoTemp arg (last first)...;
+body; blockReturn; L:`, every block argument and temporary a temporary of the method (not reset
+between activations, as in those images), and brace arrays built with `Array new:` and
+`at:put:` (the closure set's push-new-array bytecode does not exist there).
+
 Literals are numbered in order of first use; the selector and the class binding are appended.
 """
 from __future__ import annotations
@@ -31,6 +38,7 @@ class CodeGenerator:
     def __init__(self, method: ast.Method, cls, errors, optimized_selectors: bool = False,
                  quick_primitives: bool = False):
         self.m, self.cls, self.errors = method, cls, errors
+        self.block_contexts = getattr(cls, "block_contexts", False)
         self.quick_primitives = quick_primitives
         self.literals: list = []
         self.literal_index: dict = {}
@@ -44,7 +52,7 @@ class CodeGenerator:
     def generate(self):
         """Answer (bytecodes, literals, num_temps, max_depth)."""
         m = self.m
-        self.an = Analysis(self.errors)
+        self.an = Analysis(self.errors, self.block_contexts)
         root = self.an.run(m)
         collect_references(root, self.an, m)
         assign_slots(root)
@@ -219,7 +227,9 @@ class CodeGenerator:
                 em.pop()
             self.send(n.parts[-1], for_value=True)
         elif isinstance(n, ast.Block):
-            self.closure(n)
+            self.block_context(n) if self.block_contexts else self.closure(n)
+        elif isinstance(n, ast.Brace) and self.block_contexts:
+            self.brace_by_sends(n)
         elif isinstance(n, ast.Brace):
             if len(n.elements) > 127:
                 raise self.errors.error("a brace array has more than 127 elements", n)
@@ -435,6 +445,52 @@ class CodeGenerator:
         em.jump("jump", top)
         em.label(out)
 
+    # --- pre-closure blocks and braces ---------------------------------------------------
+    def block_context(self, b: ast.Block):
+        em = self.em
+        scope = self.an.scope_of_block[id(b)]
+        args = [v for v in scope.vars if v.is_arg]
+        em.push_special("thisContext")
+        self.push_literal(len(args))
+        em.send_special("blockCopy:", 1)
+        end = Label()
+        em.long_jump(end)
+        after = em.depth
+        em.depth = len(args)              # the BlockContext's own stack starts with them
+        em.adjust(0)
+        for v in reversed(args):
+            em.store_temp(self.slot(v), pop=True)
+        self.block_body(b)
+        em.label(end)
+        em.depth = after
+
+    def brace_by_sends(self, n: ast.Brace):
+        em = self.em
+        em.push_literal_var(self.lit(Binding("Array")))
+        self.push_literal(len(n.elements))
+        em.send_special("new:", 1)
+        for k, e in enumerate(n.elements):
+            em.dup()
+            self.push_literal(k + 1)
+            self.value(e)
+            em.send_special("at:put:", 2)
+            em.pop()
+
+    def block_body(self, b: ast.Block):
+        """The statements of a block, ending in a block return of the last one's value."""
+        em = self.em
+        if not b.body:
+            em.push_special(None)
+            em.block_return()
+            return
+        self.statements_but_last(b.body)
+        last = b.body[-1]
+        if isinstance(last, ast.Return):
+            self.gen_return(last)
+        else:
+            self.value(last)
+            em.block_return()
+
     # --- closures ---------------------------------------------------------------------
     def closure(self, b: ast.Block):
         em = self.em
@@ -460,17 +516,7 @@ class CodeGenerator:
                 em.new_array(len(s.vars), cons=False)
             else:
                 em.push_special(None)
-        if not b.body:
-            em.push_special(None)
-            em.block_return()
-        else:
-            self.statements_but_last(b.body)
-            last = b.body[-1]
-            if isinstance(last, ast.Return):
-                self.gen_return(last)
-            else:
-                self.value(last)
-                em.block_return()
+        self.block_body(b)
         em.label(end)
         self.scope = outer_scope
         em.depth = after

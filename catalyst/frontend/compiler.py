@@ -29,6 +29,9 @@ class ClassScope:
     inst_vars: list[str] = field(default_factory=list)
     class_vars: set[str] = field(default_factory=set)
     is_global: Callable[[str], bool] = lambda name: False
+    # blocks as pre-closure images make them (`thisContext blockCopy:` and BlockContexts; see
+    # codegen.py) instead of closures: for DoIts and methods compiled into such images
+    block_contexts: bool = False
 
 
 @dataclass

@@ -33,6 +33,7 @@ class Jump:
     kind: str            # "jump", "false", "true"
     target: Label
     size: int = 1
+    long: bool = False   # always the 2-byte form (the jump after blockCopy:, whose size the VM knows)
 
 
 @dataclass(eq=False)
@@ -66,6 +67,10 @@ class Emitter:
         self.items.append(Jump(kind, target))
         if kind != "jump":
             self.adjust(-1)
+
+    def long_jump(self, target: Label):
+        """An unconditional jump that keeps its 2-byte form whatever the distance."""
+        self.items.append(Jump("jump", target, 2, long=True))
 
     def closure(self, num_copied: int, num_args: int, end: Label):
         if num_copied > 15 or num_args > 15:
@@ -231,6 +236,8 @@ class Emitter:
             pos += self._size(item, idx)
 
     def _wanted_size(self, j: Jump, idx: int) -> int:
+        if j.long:
+            return 2
         dist = j.target.pos - (self._pos[idx] + j.size)
         if dist == 0 and j.size <= 1:
             return 0 if j.kind == "jump" else 1       # nothing / a pop
@@ -243,7 +250,7 @@ class Emitter:
     def assemble(self) -> bytes:
         for item in self.items:
             if isinstance(item, Jump):
-                item.size = 0 if item.kind == "jump" else 1
+                item.size = 2 if item.long else 0 if item.kind == "jump" else 1
         for _ in range(1000):
             self._layout()
             changed = False

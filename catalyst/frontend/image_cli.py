@@ -1,5 +1,6 @@
 """`catalyst image info PATH`: what a Squeak image file holds (see image_info.py);
-`catalyst image run PATH`: load it and resume its active process (image_vm.ImageVM.resume).
+`catalyst image run PATH [--timeout S]`: load it and resume its active process (the same as
+`catalyst run --image PATH --resume`, image_vm.ImageVM.resume).
 
 catalyst/cli.py registers it with `image_cli.add_parser(subparsers)`; the parser's handler is
 `run(args) -> exit code` (0 success, 1 not a readable image, 2 the file cannot be opened).
@@ -20,6 +21,7 @@ def add_parser(sub):
     r = isub.add_parser("run", help="load an image and resume its active process")
     r.add_argument("path")
     r.add_argument("--jit", choices=("off", "on", "always"), default="off")
+    r.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
     p.set_defaults(handler=run)
 
 
@@ -30,32 +32,11 @@ def run(args) -> int:
 
 
 def run_image(args) -> int:
-    """Resume the image's active process; the exit code is the image's quit code (0 when it
-    just finishes), 1 for an unhandled error, 2 when the file is unusable."""
-    from catalyst.frontend.image_format import ImageFormatError
-    from catalyst.frontend.image_load import open_image
-    from catalyst.vm.vm import SmalltalkError
-    try:
-        vm = open_image(args.path, jit=args.jit)
-    except OSError as e:
-        print(f"catalyst image: {args.path}: {e.strerror}", file=sys.stderr)
-        return 2
-    except ImageFormatError as e:
-        print(f"catalyst image: {args.path}: {e}", file=sys.stderr)
-        return 2
-    try:
-        vm.resume()
-    except SystemExit as e:           # the image quit (primitive 113)
-        return int(e.code or 0)
-    except SmalltalkError as e:
-        print(f"Error: {e.text}", file=sys.stderr)
-        for frame in e.stack:
-            print(f"  {frame}", file=sys.stderr)
-        return 1
-    except NotImplementedError as e:
-        print(f"catalyst image: {args.path}: cannot resume: {e}", file=sys.stderr)
-        return 2
-    return 0
+    """Resume the image's active process: `catalyst run --image PATH --resume`."""
+    from catalyst.cli import cmd_run
+    args.image, args.files, args.expr, args.resume = args.path, [], None, True
+    args.threshold, args.stats = None, False
+    return cmd_run(args)
 
 
 def info(args) -> int:

@@ -18,15 +18,18 @@ What changes on the way:
   * CompiledMethods: pre-Spur headers move to the Spur layout (numLiterals in the low 15 bits,
     the primitive index into a leading `139 lo hi` callPrimitive bytecode); quick methods
     (primitives 256-519) get the equivalent bytecodes instead; every method's trailer becomes
-    the 1-byte empty trailer 0. Because the primitive bytecode is inserted in front, stored pcs
-    of such methods (MethodContext pc; BlockContext pc and startpc, found through the home
-    context) move by 3; jumps are relative, so the bytecodes themselves do not change.
+    the 1-byte empty trailer 0. The methods contexts run read and write a context's sender, pc
+    and stackp through instVarAt: / instVarAt:put: (image_rewrite: a married context keeps
+    them in its frame). Stored pcs of changed methods (MethodContext pc; BlockContext pc and
+    startpc, found through the home context) move with their instructions: by 3 for the
+    primitive bytecode, by 4 per added literal, and as the rewrite moved them.
   * the special objects Array gets at least 60 slots, and a Squeak 2.x image's slots 34-37
     (context prototypes) move to the indices ABI.md section 6 gives them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from catalyst.frontend import bytecodes as B
 from catalyst.frontend.image_classes import Classes
@@ -35,6 +38,7 @@ from catalyst.frontend.image_methods import (QUICK_FIRST, QUICK_LAST, TrailerErr
                                              method_bytecodes, method_header,
                                              quick_method_bytecodes)
 from catalyst.frontend.image_rewrite import (CHAR_VALUE_PRIMITIVE, PUSH_SELF, RewriteError,
+                                             accesses_context_ivars, rewrite_context_ivars,
                                              rewrite_inst_var_reads, send_literal)
 from catalyst.frontend.image_model import (FMT_BYTES, FMT_METHOD, Image, ImmChar, ImmInt,
                                            is_method, is_pointers)
@@ -49,6 +53,16 @@ S_SMALLINTEGER, S_METHOD_CONTEXT, S_BLOCK_CONTEXT, S_CHARACTER = 5, 10, 11, 19
 
 
 @dataclass
+class MethodCode:
+    """A converted method: its Spur-layout header, the bytes after the literals (trailer
+    included), its literals, and where a pc of the original method is in the new one."""
+    header: int
+    code: bytes
+    literals: list
+    pc_map: Callable[[int], int] = lambda pc: pc
+
+
+@dataclass
 class Converted:
     """The result of a conversion, not yet in the core until install()."""
     img: Image
@@ -57,10 +71,11 @@ class Converted:
     class_index: dict = field(default_factory=dict)     # class object number -> class index
     class_table: dict = field(default_factory=dict)     # class index -> new class oop
     specials: int = 0
-    pc_shifted: int = 0                                 # context pcs moved by 3
+    pc_shifted: int = 0                                 # context pcs moved
     characters_replaced: int = 0
     methods_converted: int = 0
     character_methods_rewritten: int = 0                # pre-Spur Character>>... reading `value`
+    context_methods_rewritten: int = 0                  # methods reading a context's sender...
 
     def value_of(self, ref) -> int:
         """The new oop (or immediate) for a reference of the read image."""
@@ -98,16 +113,20 @@ def convert(img: Image, writer) -> Converted:
     _assign_class_indices(img, classes, out)
     out._chars = _pre_spur_characters(img) if not img.spur else {}
     out.characters_replaced = len(out._chars)
-    methods = {}            # object number -> (new header value, code bytes, pc shift, literals)
+    methods = {}            # object number -> MethodCode
     char_methods, as_integer = set(), None
+    symbols = {img.text(s): s for s in classes.symbols()}
     if not img.spur:
         char_methods = set(classes.methods(img.special(S_CHARACTER)).values())
-        as_integer = next((s for s in classes.symbols() if img.text(s) == "asInteger"), None)
+        as_integer = symbols.get("asInteger")
+    ctx_methods = _context_methods(img, classes)
     for o in img.objects:
         if is_method(o.fmt):
-            methods[o.index] = _convert_method(img, o.index, o.index in char_methods, as_integer)
-            if o.index in char_methods and len(methods[o.index][3]) > len(o.slots) - 1:
+            mc = methods[o.index] = _convert_method(img, o.index, o.index in char_methods, as_integer)
+            if o.index in char_methods and len(mc.literals) > len(o.slots) - 1:
                 out.character_methods_rewritten += 1
+            if o.index in ctx_methods and _mediate_context_ivars(img, mc, symbols):
+                out.context_methods_rewritten += 1
     out.methods_converted = len(methods)
 
     order = [img.special(0), img.special(1), img.special(2)]
@@ -128,7 +147,7 @@ def convert(img: Image, writer) -> Converted:
                 n = max(n, SPECIALS_MIN_SIZE)
             out.oop_of[i] = writer.alloc(cls, o.fmt, n, hash_)
         elif is_method(o.fmt):
-            _, code, _, literals = methods[i]
+            code, literals = methods[i].code, methods[i].literals
             size = 4 * (1 + len(literals)) + len(code)
             slots = (size + 3) // 4
             oop = writer.alloc(cls, FMT_METHOD + (4 * slots - size), slots, hash_)
@@ -152,7 +171,7 @@ def convert(img: Image, writer) -> Converted:
         o = img.objects[i]
         oop = oop_of[i]
         if is_method(o.fmt):
-            header, _, _, literals = methods[i]
+            header, literals = methods[i].header, methods[i].literals
             values = [_tag_int(header)] + [_encode(v, oop_of, chars) for v in literals]
         else:
             values = [_encode(v, oop_of, chars) for v in o.slots]
@@ -236,10 +255,9 @@ def _pre_spur_characters(img: Image) -> dict:
 
 
 # --- methods -----------------------------------------------------------------------------
-def _convert_method(img: Image, m: int, character: bool = False,
-                    as_integer=None) -> tuple[int, bytes, int, list]:
-    """(new header value, bytes after the literals, pc shift, literals) of a method;
-    character: a method of pre-Spur class Character (see image_rewrite)."""
+def _convert_method(img: Image, m: int, character: bool = False, as_integer=None) -> MethodCode:
+    """The converted form of a method; character: a method of pre-Spur class Character (see
+    image_rewrite)."""
     o = img.objects[m]
     h = method_header(img, m)
     literals = list(o.slots[1:])
@@ -248,7 +266,7 @@ def _convert_method(img: Image, m: int, character: bool = False,
     except TrailerError as e:
         raise ImageFormatError(f"CompiledMethod: {e}", o.offset) from None
     if img.spur:
-        return o.slots[0].value, code + b"\x00", 0, literals
+        return MethodCode(o.slots[0].value, code + b"\x00", literals)
     prim, shift = h.primitive, 0
     if character:
         if prim == 264:                 # ^value
@@ -271,38 +289,107 @@ def _convert_method(img: Image, m: int, character: bool = False,
         shift = PRIMITIVE_BYTES
     header = (len(literals) | ((1 if prim else 0) << 16) | (int(h.large_frame) << 17) |
               (h.num_temps << 18) | (h.num_args << 24))
-    return header, code + b"\x00", shift, literals
+    moved = shift + 4 * (len(literals) - (len(o.slots) - 1))
+    return MethodCode(header, code + b"\x00", literals, lambda pc: pc + moved)
+
+
+def _context_methods(img: Image, classes: Classes) -> set:
+    """The methods a context may run that are defined below Object: those of MethodContext,
+    BlockContext and their superclasses except the root."""
+    out, seen = set(), set()
+    for k in (S_METHOD_CONTEXT, S_BLOCK_CONTEXT):
+        c = img.special(k)
+        while type(c) is int and c != img.nil and c not in seen and classes.superclass(c) is not None:
+            seen.add(c)
+            out.update(classes.methods(c).values())
+            c = classes.superclass(c)
+    return out
+
+
+def _mediate_context_ivars(img: Image, mc: MethodCode, symbols: dict) -> bool:
+    """Make a context method read and write instance variables 0-2 through instVarAt: and
+    instVarAt:put: (image_rewrite); answer whether it changed. The literals it needs are added
+    in front of the trailing ones (the method class binding, and in Spur images the selector
+    before it), which are repeated at the end so that every existing literal index still holds."""
+    code = mc.code[:-1]                      # without the 1-byte trailer
+    bset = B.V3_PLUS_CLOSURES if img.spur else B.V3
+    try:
+        used, stores = accesses_context_ivars(code, bset)
+    except B.BytecodeError:
+        return False
+    if not used or any(s not in symbols for s in ("instVarAt:", "instVarAt:put:")):
+        return False
+    h = mc.header
+    num_lits, num_temps = h & 0x7FFF, (h >> 18) & 0x3F
+    if num_temps + stores > 63:
+        return False
+    trailing = 2 if img.spur else (1 if mc.literals and _is_binding(img, mc.literals[-1]) else 0)
+    head = list(mc.literals)
+    added: list = []
+
+    def literal_index(name):
+        sym = symbols[name]
+        for k, v in enumerate(head + added):
+            if v == sym:
+                return k
+        added.append(sym)
+        return len(head) + len(added) - 1
+
+    try:
+        new = rewrite_context_ivars(code, bset, literal_index, num_temps)
+    except (RewriteError, B.BytecodeError):
+        return False
+    literals = head + added + (head[len(head) - trailing:] if trailing else [])
+    old_first = 4 * (1 + num_lits) + 1
+    new_first = 4 * (1 + len(literals)) + 1
+    old_map = mc.pc_map
+
+    def pc_map(pc, offsets=new.offsets):
+        # pc of the original method -> pc in the converted one before the rewrite -> now
+        before = old_map(pc) - old_first
+        return new_first + offsets.get(before, before)
+
+    mc.code, mc.literals, mc.pc_map = new.code + b"\x00", literals, pc_map
+    mc.header = ((h & ~0x7FFF & ~(0x3F << 18)) | len(literals) | (1 << 17) |
+                 ((num_temps + stores) << 18))
+    return True
+
+
+def _is_binding(img: Image, ref) -> bool:
+    """An Association whose value is a class (a method class binding)."""
+    if type(ref) is not int:
+        return False
+    o = img.objects[ref]
+    return len(o.slots) == 2 and type(o.slots[1]) is int and img.objects[o.slots[1]].fmt == 1 and \
+        len(img.objects[o.slots[1]].slots) > 2
 
 
 def _fix_context_pcs(img: Image, out: Converted, methods: dict) -> None:
-    """Move stored pcs of methods that got a callPrimitive prefix (pre-Spur images only)."""
-    if img.spur:
-        return
+    """Move the pcs stored in contexts to where their instructions are in the converted methods."""
     w = out.writer
     mctx, bctx = img.special(S_METHOD_CONTEXT), img.special(S_BLOCK_CONTEXT)
 
-    def shift_of(method_ref):
-        return methods[method_ref][2] if type(method_ref) is int and method_ref in methods else 0
+    def method_of(ctx):
+        o = img.objects[ctx]
+        if o.class_ref == mctx and len(o.slots) > 3:
+            return o.slots[3]
+        if o.class_ref == bctx and len(o.slots) > 5 and type(o.slots[5]) is int:
+            return method_of(o.slots[5]) if img.objects[o.slots[5]].class_ref == mctx else None
+        return None
 
     for o in img.objects:
-        if o.class_ref == mctx and len(o.slots) > 3:
-            fields = (1,)
-            shift = shift_of(o.slots[3])
-        elif o.class_ref == bctx and len(o.slots) > 5:
-            fields = (1, 4)
-            home = o.slots[5]
-            shift = shift_of(img.objects[home].slots[3]) if (
-                type(home) is int and img.objects[home].class_ref == mctx and
-                len(img.objects[home].slots) > 3) else 0
-        else:
+        if o.class_ref not in (mctx, bctx):
             continue
-        if not shift:
+        m = method_of(o.index)
+        if type(m) is not int or m not in methods:
             continue
-        for k in fields:
-            v = o.slots[k]
+        for k in ((1,) if o.class_ref == mctx else (1, 4)):
+            v = o.slots[k] if k < len(o.slots) else None
             if isinstance(v, ImmInt):
-                w.set_slot(out.oop_of[o.index], k, _tag_int(v.value + shift))
-                out.pc_shifted += 1
+                new = methods[m].pc_map(v.value)
+                if new != v.value:
+                    w.set_slot(out.oop_of[o.index], k, _tag_int(new))
+                    out.pc_shifted += 1
 
 
 # --- special objects -----------------------------------------------------------------------

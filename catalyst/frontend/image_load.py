@@ -33,8 +33,11 @@ def load_image(path, core_or_vm) -> Converted:
     return converted
 
 
-def open_image(path, jit: str = "off", threshold: int | None = None, heap_limit: int = 1 << 30):
-    """A new VM (image_vm.ImageVM) whose object memory is the image at path."""
+def open_image(path, jit: str = "off", threshold: int | None = None, heap_limit: int = 1 << 30,
+               report_errors: bool = True):
+    """A new VM (image_vm.ImageVM) whose object memory is the image at path; report_errors:
+    unhandled errors halt the run with their text (ImageVM.report_errors) instead of opening
+    the image's Debugger."""
     from catalyst.frontend.image_vm import ImageVM
     from catalyst.vm.core import Core
     core = Core()
@@ -42,5 +45,7 @@ def open_image(path, jit: str = "off", threshold: int | None = None, heap_limit:
     converted = load_image(path, core)
     vm = ImageVM(core, converted)
     vm.image_path = str(path)
+    if report_errors:
+        vm.report_errors()
     vm.configure_jit(jit, threshold)
     return vm

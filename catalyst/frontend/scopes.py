@@ -108,8 +108,11 @@ class Scope:
 class Analysis:
     """Walks a method: resolves names (via `resolver`), builds scopes, decides remote temps."""
 
-    def __init__(self, resolver):
+    def __init__(self, resolver, block_contexts: bool = False):
         self.resolver = resolver          # resolver(name, node) -> ('ivar', i) | ('global', name)
+        # pre-closure blocks: every block's arguments and temporaries are slots of the method
+        # (a BlockContext uses its home's), as if every block were inlined; nothing is remote
+        self.block_contexts = block_contexts
         self.refs: dict[int, object] = {}   # id(Var node) -> TempVar | ('pseudo'|'ivar'|'global', x)
         self.scope_of_block: dict[int, Scope] = {}
         self.hidden_limits: dict[int, TempVar] = {}   # id(to:do: Send) -> limit temp
@@ -215,6 +218,7 @@ class Analysis:
             self.open_loops[-1].update(written)
 
     def block(self, b: ast.Block, env, scope, inlined: bool, todo=None, binds_receiver=False):
+        inlined = inlined or self.block_contexts
         inner = Scope(b, scope, inlined)
         self.scope_of_block[id(b)] = inner
         self.enter()

@@ -1,9 +1,11 @@
 """`catalyst compile`: show every stage of a method's translation, or translate a whole image.
 
-  catalyst compile 'Integer>>benchFib' [--passes a,b] [--dump-after PASS|all] [--emit ...]
+  catalyst compile 'Integer>>benchFib' [--passes a,b] [--dump-after PASS|all] [--emit ...] [--llm]
   catalyst compile --all [--json FILE]
+  catalyst compile --image PATH --all [--json FILE]     # every CompiledMethod of a Squeak image
 
-Stages print under `=== bytecode ===`, `=== after PASS (T ms) ===` and `=== wat ===` headers.
+Stages print under `=== bytecode ===`, `=== after PASS (T ms) ===` and `=== wat ===` headers;
+with --llm, `=== llm ===` shows the LLM pass's prompt and what became of each answer.
 """
 from __future__ import annotations
 
@@ -28,16 +30,32 @@ def add_parser(sub):
     p.add_argument("--emit", default="bytecode,ir,wat", help="comma list of bytecode, ir, wat")
     p.add_argument("--json", help="with --all: write the report as JSON")
     p.add_argument("--optimize", type=int, default=0, help="binaryen optimization level")
+    p.add_argument("--warm", metavar="EXPR", default=None,
+                   help="evaluate EXPR first, so the inline caches hold type feedback")
+    from catalyst.llm import commandline as llm_options
+    llm_options.add_options(p)
     p.set_defaults(handler=run)
 
 
 def _vm(args):
     from catalyst.vm.vm import VM
     if args.image:
-        raise SystemExit("catalyst compile: --image is not supported yet")
+        from catalyst.frontend.image_format import ImageFormatError
+        from catalyst.frontend.image_load import open_image
+        try:
+            vm = open_image(args.image, jit="on", threshold=10 ** 9, report_errors=False)
+        except (OSError, ImageFormatError) as e:
+            why = (e.strerror or str(e)) if isinstance(e, OSError) else f"not a usable image: {e}"
+            print(f"catalyst compile: --image {args.image}: {why}", file=sys.stderr)
+            raise SystemExit(2) from None
+        for path in args.source:
+            vm.file_in(path)
+        return vm
     vm = VM.default(jit="on", threshold=10 ** 9)
     for path in args.source:
         vm.file_in(path)
+    if getattr(args, "warm", None):
+        vm.eval(args.warm)
     return vm
 
 
@@ -87,15 +105,20 @@ def run(args) -> int:
         print(wat)
     if args.dump_dir:
         pm.dump("wat", wat, "wat")
+    from catalyst.llm import commandline as llm_options
+    if llm_options.apply(args):
+        return llm_options.compile_stage(vm, method, fn, wat, wasm, dump_dir=args.dump_dir)
     return 0
 
 
 def compile_all(vm, args) -> int:
-    """Every method of every class: counts per outcome, failures with phase and reason."""
+    """Every method of every class (of an image: every CompiledMethod it holds): counts per
+    outcome, failures with phase and reason."""
     core, h = vm.core, vm.heap
     methods = []
     seen = set()
-    for idx in range(16, 16384):
+    image_methods = getattr(vm, "image_methods", None)
+    for idx in ([] if image_methods else range(16, 16384)):
         cls = core.u32(0x10000 + 4 * idx)
         if not cls:
             continue
@@ -109,6 +132,8 @@ def compile_all(vm, args) -> int:
                 if m and not m & 3 and m not in seen:
                     seen.add(m)
                     methods.append(m)
+    if image_methods:
+        methods = image_methods()
     jit = vm.jit
     times = []
     validated = 0

@@ -91,13 +91,16 @@ class Tiering:
                 names.append("?")
         data = h.bytes_of(method)[4 * (1 + nlits):]
         code = B.bytecodes_only(data)
-        mcls = h.method_class(method)
-        name = f"{h.class_name(mcls) if mcls else '?'}>>{h.method_selector(method)}"
+        if hasattr(self.vm, "method_name"):          # a real image's own naming (image_vm.py)
+            name = self.vm.method_name(method)
+        else:
+            mcls = h.method_class(method)
+            name = f"{h.class_name(mcls) if mcls else '?'}>>{h.method_selector(method)}"
         oops = {"true": self.core.global_value("true"), "false": self.core.global_value("false"),
                 "nil": self.core.global_value("nil")}
         return MethodInput(name, code, lits, names, (header >> 24) & 15, (header >> 18) & 63,
                            4 * (1 + nlits) + 1, oops, method,
-                           B.V3 if header < 0 else B.V3_PLUS_CLOSURES, self.special_selectors())
+                           getattr(self.vm, "bytecode_set", B.V3_PLUS_CLOSURES), self.special_selectors())
 
     def float_class_index(self) -> int:
         """Float's class index (its identity hash, ABI.md section 2): inline Float arithmetic

@@ -1,6 +1,11 @@
-"""On-disk cache of LLM results, keyed by the method's bytes, the pipeline version and the
-model, so a method is asked about once. Entries hold the accepted function (or the reason for
-none) and never the API key."""
+"""On-disk cache of LLM results, so a method is asked about once.
+
+Keyed by the method (its name, bytecodes and literals: the same bytecodes with other literals
+are another method), the pipeline and prompt versions and the model. An entry holds the
+accepted function, or none and the reason; never the API key (the caller scrubs what it
+stores). A cached function is validated again before it is installed: the cache is a file
+anyone could edit. A corrupt entry is a miss, not an error.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -16,15 +21,22 @@ class LLMCache:
         self.dir.mkdir(parents=True, exist_ok=True)
 
     @staticmethod
-    def key(method_bytes: bytes, pipeline_version: str, model: str) -> str:
-        return hashlib.sha256(method_bytes + f"|{pipeline_version}|{model}".encode()).hexdigest()
+    def key(method_bytes: bytes, pipeline_version: str, model: str, method_text: str = "") -> str:
+        h = hashlib.sha256()
+        for part in (method_bytes, method_text.encode(), pipeline_version.encode(), model.encode()):
+            h.update(len(part).to_bytes(8, "little") + part)
+        return h.hexdigest()
 
     def get(self, key: str) -> dict | None:
         path = self.dir / f"{key}.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) else None
 
     def put(self, key: str, entry: dict) -> None:
         path = self.dir / f"{key}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entry))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entry, indent=1))
         tmp.replace(path)

@@ -1,14 +1,23 @@
-"""Extract the one WAT function of an LLM's answer, or say why there is none.
+"""Extract the one WAT function of an LLM's answer, or say why there is none; build the module.
 
-Accepted: a single `(func ...)` with the translated-method signature (one i32 parameter, an
-i32 result), in a code fence or bare. Rejected with a reason: no code, several functions, a
-wrong signature, unbalanced parentheses, an answer that is too big.
+`extract_function(answer)` accepts a single `(func ...)` with the translated-method signature
+(one i32 parameter, one i32 result), in a code fence or bare. Rejected with a reason
+(`RejectedAnswer`): an answer that is too big, no code, several functions, a wrong signature,
+unbalanced parentheses, a function that imports or exports, and instructions a translated
+method may not use (growing memory, changing tables, setting globals other than `$fp`, the
+depth flag and the ones the baseline sets: `settable_globals(baseline_wat)`). `candidate_module(baseline_wat, func)` puts the function in place of the
+baseline's `$method`, keeping the module's name, imports and type.
 """
 from __future__ import annotations
 
 import re
 
 MAX_CHARS = 64 * 1024
+# globals any translation may set (ABI.md section 8: $fp when it deoptimizes, the depth flag);
+# besides these, only the globals the baseline translation itself sets
+ABI_SETTABLE = {"$gfp", "$depthDeopt"}
+FORBIDDEN = ("memory.grow", "memory.init", "data.drop", "table.set", "table.grow", "table.fill",
+             "table.copy", "table.init", "elem.drop")
 
 
 class RejectedAnswer(Exception):
@@ -16,14 +25,27 @@ class RejectedAnswer(Exception):
 
 
 def _balanced_end(text: str, start: int) -> int:
+    """Index just past the parenthesis closing the one at start (comments and strings skipped)."""
     depth = 0
     i = start
     while i < len(text):
         c = text[i]
-        if c == ";" and text.startswith(";;", i):
+        if text.startswith(";;", i):
             i = text.find("\n", i)
             if i < 0:
                 break
+            continue
+        if text.startswith("(;", i):
+            end = text.find(";)", i)
+            if end < 0:
+                break
+            i = end + 2
+            continue
+        if c == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                break
+            i = end + 1
             continue
         if c == "(":
             depth += 1
@@ -35,10 +57,16 @@ def _balanced_end(text: str, start: int) -> int:
     raise RejectedAnswer("unbalanced parentheses in the function")
 
 
-def extract_function(answer: str) -> str:
+def settable_globals(baseline_wat: str) -> set:
+    return ABI_SETTABLE | set(re.findall(r"global\.set\s+(\$[^\s()]+)", baseline_wat))
+
+
+def extract_function(answer: str, settable: set | None = None) -> str:
+    if not isinstance(answer, str):
+        raise RejectedAnswer("the answer is not text")
     if len(answer) > MAX_CHARS:
-        raise RejectedAnswer(f"answer too large ({len(answer)} characters)")
-    fences = re.findall(r"```[a-zA-Z]*\n(.*?)```", answer, re.S)
+        raise RejectedAnswer(f"answer too large ({len(answer)} characters; at most {MAX_CHARS})")
+    fences = re.findall(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)```", answer, re.S)
     code = "\n".join(fences) if fences else answer
     starts = [m.start() for m in re.finditer(r"\(func\b", code)]
     if not starts:
@@ -46,12 +74,49 @@ def extract_function(answer: str) -> str:
     if len(starts) > 1:
         raise RejectedAnswer(f"{len(starts)} functions in the answer; exactly one is wanted")
     func = code[starts[0]:_balanced_end(code, starts[0])]
-    head = func[:func.find("(local") if "(local" in func else len(func)]
+    check_signature(func)
+    check_policy(func, ABI_SETTABLE if settable is None else settable)
+    return func
+
+
+def _head(func: str) -> str:
+    """The function's text up to its first local or instruction."""
+    m = re.match(r"\(func(\s+\$[^\s()]+)?((\s*\((export|param|result)\b[^()]*\))*)", func)
+    return m.group(0) if m else ""
+
+
+def check_signature(func: str) -> None:
+    head = _head(func)
+    if re.match(r"\(func(\s+\$[^\s()]+)?\s*\(import\b", func):
+        raise RejectedAnswer("the function is an import, not a definition")
     params = re.findall(r"\(param\b([^)]*)\)", head)
-    types = " ".join(params).split()
-    types = [t for t in types if not t.startswith("$")]
+    types = [t for t in " ".join(params).split() if not t.startswith("$")]
     results = re.findall(r"\(result\b([^)]*)\)", head)
-    if types != ["i32"] or [r.strip() for r in results[:1]] != ["i32"] or len(results) != 1:
+    if types != ["i32"] or len(results) != 1 or results[0].split() != ["i32"]:
         raise RejectedAnswer("wrong signature: the function must take one i32 (the frame) and "
                              "answer one i32 (the result oop, or 0)")
-    return func
+
+
+def check_policy(func: str, settable: set) -> None:
+    body = re.sub(r";;[^\n]*", "", func)
+    for word in FORBIDDEN:
+        if re.search(re.escape(word) + r"\b", body):
+            raise RejectedAnswer(f"the function uses {word}, which a translated method may not use")
+    for target in re.findall(r"global\.set\s+(\S+?)[\s)]", body):
+        if target not in settable:
+            raise RejectedAnswer(f"the function sets the global {target}; a translated method may "
+                                 f"only set {', '.join(sorted(settable))}")
+    if re.search(r"\((import|export|memory|table|data|elem|start)\b", body[len(_head(func)):]):
+        raise RejectedAnswer("the function declares module fields (import, export, memory, table, "
+                             "data, elem or start) inside its body")
+
+
+def candidate_module(baseline_wat: str, func: str) -> str:
+    """The baseline module with its `$method` replaced by func (named and exported as method)."""
+    start = baseline_wat.find("(func $method")
+    if start < 0:
+        raise RejectedAnswer("the baseline module has no $method to replace")
+    end = _balanced_end(baseline_wat, start)
+    func = re.sub(r"^\(func(\s+\$[^\s()]+)?(\s*\(export\s+\"[^\"]*\"\))?",
+                  '(func $method (export "method")', func)
+    return baseline_wat[:start] + func + baseline_wat[end:]

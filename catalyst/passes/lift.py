@@ -10,7 +10,8 @@ on its own (`lift(m, body)` with a `BlockBody` from `block_bodies(m)`) into a Fu
 `startpc` set, whose frame is a block activation's (ABI.md section 8): arguments and copied
 values are frame slots, the block's own temporaries live on its operand stack (the compiler
 pushes them as nils), so they become SSA values here; `blockReturn` is `ret`, a `^` inside a
-block is `nlr` (a non-local return from the home method).
+block is `nlr` (a non-local return from the home method). Of the pre-closure V3 set also
+the blockCopy: pattern (lift_v3.py).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from catalyst.frontend import bytecodes as B
 from catalyst.ir.ir import Function, Instr
+from catalyst.passes.lift_v3 import fuse_block_copies
 
 ARITH = {0: "add", 1: "sub", 2: "lt", 3: "gt", 4: "le", 5: "ge", 6: "eq", 7: "ne", 8: "mul",
          10: "mod", 13: "div", 14: "and", 15: "or"}
@@ -59,9 +61,12 @@ class BlockBody:
 def block_bodies(m: MethodInput) -> list[BlockBody]:
     """Every block body of the method, nested ones included, in pc order."""
     code = m.bytecodes
+    if m.bytecode_set != B.V3_PLUS_CLOSURES:
+        return []           # pre-closure blocks run in the interpreter (lift_v3.py)
     try:
         return [BlockBody(i.next_pc, i.next_pc + i.args[2], m.first_pc + i.next_pc, i.args[1], i.args[0])
-                for i in B.decode(code, m.bytecode_set) if i.op == "push_closure"]
+                for i in B.decode(code, m.bytecode_set, start=3 if code[:1] == b"\x8b" else 0)
+                if i.op == "push_closure"]
     except B.BytecodeError as e:
         raise LiftError(m.name, m.first_pc, str(e)) from None
 
@@ -253,10 +258,13 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
         emit(Instr("send", [name.replace(" ", "_")] + args, v, attrs))
         stack.append(v)
 
-    for ins in body:
+    for ins in fuse_block_copies(body, m.literals):
         pc = m.first_pc + ins.pc
         op, a = ins.op, ins.args
-        if op == "push_rcvr_var":
+        if op == "block_copy":
+            push_new("block_copy", nargs=a[0], startpc=m.first_pc + a[1],
+                     pc=m.first_pc + ins.next_pc, live=list(stack))
+        elif op == "push_rcvr_var":
             push_new("load_ivar", index=a[0])
         elif op == "push_temp":
             push_temp(a[0])
@@ -307,6 +315,11 @@ def _lift_block(m: MethodInput, fn: Function, blk, body, stack: list[str], label
                     push_new("load_litvar", assoc=m.literals[i])
             else:
                 v = stack[-1] if stack else None
+                if v is None and op == "ext_store" and kind == "temp" and ins.pc == 3 \
+                        and i == m.num_temps - 1:
+                    # a primitive's error code temp, stored right after callPrimitive: with
+                    # nothing pushed the stack top is that temp itself, so it stores nothing
+                    continue
                 if v is None:
                     raise LiftError(m.name, pc, "store with an empty stack")
                 if kind == "rcvr_var":

@@ -34,6 +34,8 @@ def run(fn: Function) -> bool:
     temps = sorted({i.attrs["index"] for i in fn.instructions() if i.op in ("load_temp", "store_temp")})
     if not any(i.op == "load_temp" for i in fn.instructions()):
         return False
+    if any(i.op == "block_copy" for i in fn.instructions()):
+        return False      # its BlockContexts read and write these temps in the frame (ABI.md 7)
     if list(fn.cfg.predecessors(fn.entry)):
         _add_entry_block(fn)
     entry = fn.entry

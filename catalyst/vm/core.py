@@ -55,6 +55,11 @@ class VMTrap(Exception):
         self.where = where
         self.trap = trap
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether the trap is the store's epoch deadline (a time limit), not a fault."""
+        return getattr(self.trap, "trap_code", None) == wasmtime.TrapCode.INTERRUPT
+
 
 MATH_OPS = (math.sin, math.cos, math.atan, math.log, math.exp)
 
@@ -82,7 +87,7 @@ class Core:
         define("method_hot", [i32], [], lambda m: self.on_method_hot(m))
         define("write", [i32, i32, i32], [], self._write)
         define("time_ms", [], [i64], lambda: int(time.monotonic() * 1000))
-        define("time_us", [], [i64], lambda: int(time.monotonic() * 1_000_000))
+        define("time_us", [], [i64], lambda: time.time_ns() // 1000)   # UTC, from 1970
         define("math1", [i32, f64], [f64], self._math1)
         define("quit", [i32], [], self._quit)
         define("code_changed", [i32], [], lambda sel: self.on_code_changed(sel))
@@ -104,9 +109,15 @@ class Core:
 
     @staticmethod
     def _math1(op: int, x: float) -> float:
+        """libm's answer (what Squeak's primitives answer); Python raises where C gives an
+        infinity: log(+-0) is -inf, exp overflows to +inf."""
         try:
             return MATH_OPS[op](x)
-        except (ValueError, OverflowError, IndexError):
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return -math.inf if op == 3 and x == 0 else math.nan
+        except IndexError:
             return math.nan
 
     def _float_repr(self, x: float, ptr: int) -> int:

@@ -23,7 +23,9 @@ from catalyst.vm.heap import HeapReader, tag_char, tag_int, untag_int
 
 HALT_REASONS = {1: "unhandled error", 2: "quit", 3: "out of memory", 4: "stack overflow",
                 5: "message not understood by the VM (no doesNotUnderstand:) or bad method",
-                6: "non-local return to a dead context"}
+                6: "non-local return to a dead context",
+                8: "every process is waiting (on a semaphore or suspended) and no timer is pending",
+                9: "the process to run has no context that can run"}
 
 
 class SmalltalkError(Exception):
@@ -293,16 +295,26 @@ class VM:
         h = core.call("handle_new", method)
         h2 = core.call("handle_new", receiver)
         try:
-            result = core.call("vm_run", receiver, method, self.nil)
-        except VMTrap as e:
-            e.stack = self.stack()     # the frames the trap left, before they are dropped
-            self._reset_stack()
-            if self.jit is not None and e.trap is not None:
-                self.jit.uninstall_trapped(e.trap)   # the next run uses the interpreter
-            raise
+            return self.run_entry("vm_run", receiver, method, self.nil)
         finally:
             core.call("handle_free", h)
             core.call("handle_free", h2)
+
+    def run_entry(self, export: str, *args) -> int:
+        """Call a core entry point that runs Smalltalk (vm_run; vm_resume_process for images)
+        and answer its result; a halt becomes SmalltalkError (SystemExit for quit), a trap a
+        VMTrap carrying the Smalltalk stack it left."""
+        core = self.core
+        try:
+            result = core.call(export, *args)
+        except VMTrap as e:
+            if e.interrupted:          # a time limit: let the cleanup run before reporting it
+                core.store.set_epoch_deadline(1 << 62)
+            e.stack = self.stack()     # the frames the trap left, before they are dropped
+            self._reset_stack()
+            if self.jit is not None and e.trap is not None and not e.interrupted:
+                self.jit.uninstall_trapped(e.trap)   # the next run uses the interpreter
+            raise
         code = core.global_value("halt_code")
         if code:
             stack = self.stack()
@@ -567,6 +579,7 @@ class VM:
                                    item.filename, item.line)
             elif isinstance(item, DoIt):
                 self.evaluate(item.source, filename=item.filename, line=item.line)
+                self.between_runs()      # a doIt is a top-level evaluation too
 
     def install_method(self, item: MethodChunk) -> None:
         cls = self.class_named(item.class_name + (" class" if item.meta else ""))
