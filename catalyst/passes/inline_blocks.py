@@ -47,7 +47,8 @@ MAX_DEPTH = 2            # blocks inlined within inlined blocks
 def run(fn: Function) -> bool:
     source, selectors = fn.annotations.get("block_source"), fn.annotations.get("block_selectors")
     depth = fn.annotations.get("block_depth", 0)
-    if source is None or selectors is None or fn.annotations.get("temps_in_ssa") or depth >= MAX_DEPTH:
+    if (source is None or selectors is None or "closure_class" not in fn.annotations
+            or fn.annotations.get("temps_in_ssa") or depth >= MAX_DEPTH):
         return False
     budget = MAX_GROWTH
     changed = False
@@ -137,7 +138,7 @@ class _Splice:
             for p in fn.blocks[t].phis:
                 p.args = [f"{a.split(':')[0]}:{cont}" if a.split(":")[1] == self.lab else a for a in p.args]
         test = Instr("is_class", [send.args[1]], fn.new_value(),
-                     {"class": fn.annotations.get("closure_class", 0), "binding": 1, **on_frame})
+                     {"class": fn.annotations["closure_class"], "binding": 1, **on_frame})
         blk.instrs = before + [test, Instr("branch", [test.result, entry, slow], None,
                                            {"pc": send.attrs["pc"], "live": [], **on_frame})]
         again = Instr("send", list(send.args), fn.new_value(), {**send.attrs, "inlined": 1})
