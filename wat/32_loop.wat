@@ -517,15 +517,9 @@
       (local.set $e (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF)))
       (br_if $slow_send (i32.eqz (local.get $e)))
       (local.set $e (i32.add (global.get $infoTable) (i32.shl (local.get $e) (i32.const 4))))
-      (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
       ;; header: the alternate bytecode set takes the slow path (it halts)
       (local.set $h (i32.load offset=8 (local.get $m)))
       (br_if $slow_send (i32.lt_s (local.get $h) (i32.const 0)))
-      ;; count the activation; crossing the hot threshold is the slow path's business
-      (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
-      (br_if $slow_send (i32.and (global.get $jitEnabled)
-                                 (i32.and (i32.ge_u (local.get $c) (global.get $hotThreshold))
-                                          (i32.eqz (i32.load offset=12 (local.get $e))))))
       ;; the first bytecode (after the callPrimitive, if any)
       (local.set $x (i64.extend_i32_u (i32.add (i32.add (local.get $m) (i32.const 12))
                               (i32.shl (i32.and (i32.shr_u (local.get $h) (i32.const 1)) (i32.const 0x7FFF)) (i32.const 2)))))
@@ -540,7 +534,8 @@
                                                       (i32.ne (local.get $b) (i32.const 19)))
                                              (i32.or (i32.eq (local.get $b) (i32.const 110))
                                                      (i32.eq (local.get $b) (i32.const 111))))))
-          (i32.store offset=4 (local.get $e) (local.get $c))
+          ;; a primitive that succeeds is not an activation of the method's code: it is not
+          ;; counted (a translation would only replace the code that runs when it fails)
           (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
           (global.set $statPrimCalls (i64.add (global.get $statPrimCalls) (i64.const 1)))
           ;; at: and at:put: on an Array with a SmallInteger index in range, inline
@@ -578,9 +573,14 @@
           (if (call $prim_dispatch (local.get $b) (local.get $nargs))
             (then (local.set $sp (global.get $sp)) (br $next)))
           ;; the primitive failed: activate the method's Smalltalk code after the callPrimitive
-          (local.set $x (i64.add (local.get $x) (i64.const 3)))
-          (local.set $c (i32.load offset=4 (local.get $e))))
+          (local.set $x (i64.add (local.get $x) (i64.const 3))))
         (else (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))))
+      (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
+      ;; count the activation; crossing the hot threshold is the slow path's business
+      (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
+      (br_if $slow_send (i32.and (global.get $jitEnabled)
+                                 (i32.and (i32.ge_u (local.get $c) (global.get $hotThreshold))
+                                          (i32.eqz (i32.load offset=12 (local.get $e))))))
       ;; the frame: fp' = sp + 4; stack room for its temps and 80 stack slots
       (local.set $e (i32.add (local.get $sp) (i32.const 4)))
       (local.set $t (i32.and (i32.shr_u (local.get $h) (i32.const 19)) (i32.const 63)))   ;; numTemps

@@ -61,7 +61,6 @@
 (func $activate (param $m i32) (param $nargs i32) (result i32)
   (local $rec i32) (local $prim i32) (local $r i32) (local $jit i32)
   (local.set $rec (call $method_info (local.get $m)))
-  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
   (if (i32.lt_s (i32.load offset=8 (local.get $m)) (i32.const 0))
     (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
   (local.set $prim (call $mh_primitive (local.get $m)))
@@ -71,6 +70,8 @@
       (local.set $r (call $primitive (local.get $prim) (local.get $nargs) (local.get $m)))
       (if (i32.eq (local.get $r) (i32.const 2)) (then (return (i32.const 1))))
       (if (local.get $r) (then (return (i32.const 0))))))
+  ;; an activation of the method's code (a primitive that succeeded is not counted)
+  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
   (if (local.get $rec) (then (local.set $jit (i32.load offset=8 (local.get $rec)))))
   (if (local.get $jit)
     (then (return (call $call_translated (local.get $m) (local.get $nargs) (local.get $jit)))))
@@ -406,7 +407,6 @@
   (local.set $savedIp (global.get $ip))
   (local.set $dest (i32.sub (global.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
   (local.set $rec (call $method_info (local.get $m)))
-  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
   (local.set $prim (call $mh_primitive (local.get $m)))
   (if (local.get $prim)
     (then
@@ -427,6 +427,8 @@
           (call $jit_depth_add (i32.const -1))
           (global.set $ip (local.get $savedIp))
           (return (local.get $r))))))
+  ;; an activation of the method's code (a primitive that succeeded is not counted)
+  (if (local.get $rec) (then (call $count_activation (local.get $m) (local.get $rec))))
   (if (i32.and (i32.ne (local.get $rec) (i32.const 0)) (i32.ne (i32.load offset=8 (local.get $rec)) (i32.const 0)))
     (then
       (local.set $dest (i32.add (global.get $sp) (i32.const 4)))   ;; the new frame
