@@ -2,7 +2,7 @@
 
 Every benchmark runs in every requested tier (interp = JIT off, jit = JIT on with translation
 counted in the time, llm = JIT plus the LLM pass), one VM per tier for the suite, the tiers taking
-turns on each benchmark, with warm-up runs and then timed runs; the table shows median and min
+turns run by run on each benchmark (first runs, then warm-up runs, then timed runs); the table shows median and min
 time, the ratio of each tier to the interpreter (interp median / tier median, so 5.0 means five
 times faster), the cold first run (translation included), "total x" (the interpreter's total time
 on the benchmark over the tier's, first and warm-up runs included: above 1 the translation paid
@@ -137,46 +137,63 @@ class Result:
         return 0.0
 
 
-def run_one(vm, bench: Benchmark, tier: str, size: int, iterations: int, warmup: int) -> Result:
-    result = Result(bench.name, tier, size)
-    source = bench.source(size)
+class Trial:
+    """One tier's runs of one benchmark in its VM: `timed()` runs it once, checks the answer and
+    answers the seconds it took; `finish()` collects the VM's counters for the benchmark."""
 
-    def timed() -> float:
-        t0 = time.perf_counter()
-        answer = vm.print_string(vm.evaluate(source))
-        elapsed = time.perf_counter() - t0
-        vm.between_runs()        # the LLM pass's requests: between runs, not in the timing
+    def __init__(self, vm, bench: Benchmark, tier: str, size: int):
+        self.vm, self.bench, self.tier = vm, bench, tier
+        self.source = bench.source(size)
+        self.result = Result(bench.name, tier, size)
+        self.before = vm.stats()
+
+    def timed(self) -> float:
+        vm, bench = self.vm, self.bench
+        try:
+            t0 = time.perf_counter()
+            answer = vm.print_string(vm.evaluate(self.source))
+            elapsed = time.perf_counter() - t0
+            vm.between_runs()        # the LLM pass's requests: between runs, not in the timing
+        except Exception as e:   # a Smalltalk error, a trap: the run is broken, say so loudly
+            raise BenchmarkFailed(f"{bench.name} ({self.tier}) failed: {e}") from e
         expected = bench.check or "true"
         if bench.unit != "sends/s" and answer != expected:
-            raise BenchmarkFailed(f"{bench.name} ({tier}) answered {answer!r}, expected {expected}")
-        result.answer = answer
+            raise BenchmarkFailed(f"{bench.name} ({self.tier}) answered {answer!r}, expected {expected}")
+        self.result.answer = answer
         return elapsed
 
-    before = vm.stats()
-    try:
-        result.first_s = timed()
-        result.warmup_s = sum(timed() for _ in range(warmup))
-        result.runs = [timed() for _ in range(iterations)]
-    except BenchmarkFailed:
-        raise
-    except Exception as e:   # a Smalltalk error, a trap: the run is broken, say so loudly
-        raise BenchmarkFailed(f"{bench.name} ({tier}) failed: {e}") from e
-    stats = vm.stats()
+    def finish(self) -> Result:
+        result, stats = self.result, self.vm.stats()
 
-    def grown(key):        # this benchmark's share: the VM's counters are cumulative
-        return stats.get(key, 0) - before.get(key, 0)
-    result.translate_s = grown("translation_seconds")
-    result.wasm_bytes = grown("wasm_bytes")
-    result.peak_mem = stats.get("peak_memory_bytes", 0)
-    result.methods_translated = grown("methods_translated")
-    result.translated_activations = grown("translated_activations")
-    if tier == "llm":
-        result.llm = {k: grown(k) for k, v in stats.items()
-                      if k.startswith("llm_") and isinstance(v, (int, float))}
-    if tier != "interp" and result.translated_activations == 0:
-        raise BenchmarkFailed(f"{bench.name} ({tier}): no translated code ran "
-                              f"(methods translated: {result.methods_translated})")
-    return result
+        def grown(key):        # this benchmark's share: the VM's counters are cumulative
+            return stats.get(key, 0) - self.before.get(key, 0)
+        result.translate_s = grown("translation_seconds")
+        result.wasm_bytes = grown("wasm_bytes")
+        result.peak_mem = stats.get("peak_memory_bytes", 0)
+        result.methods_translated = grown("methods_translated")
+        result.translated_activations = grown("translated_activations")
+        if self.tier == "llm":
+            result.llm = {k: grown(k) for k, v in stats.items()
+                          if k.startswith("llm_") and isinstance(v, (int, float))}
+        if self.tier != "interp" and result.translated_activations == 0:
+            raise BenchmarkFailed(f"{result.benchmark} ({self.tier}): no translated code ran "
+                                  f"(methods translated: {result.methods_translated})")
+        return result
+
+
+def run_benchmark(vms: dict, bench: Benchmark, size: int, iterations: int, warmup: int) -> list[Result]:
+    """Every tier on one benchmark, run by run: each tier's first run, then each warm-up and
+    timed run in turn for every tier, so that the machine's changing load hits them alike."""
+    trials = [Trial(vm, bench, tier, size) for tier, vm in vms.items()]
+    for t in trials:
+        t.result.first_s = t.timed()
+    for _ in range(warmup):
+        for t in trials:
+            t.result.warmup_s += t.timed()
+    for _ in range(iterations):
+        for t in trials:
+            t.result.runs.append(t.timed())
+    return [t.finish() for t in trials]
 
 
 def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit"),
@@ -190,17 +207,14 @@ def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit
         native_r, msg = native_rates(quick=smoke)
         out(msg)
     entries: list[dict] = []
-    # one VM per tier for the whole suite; the tiers take turns on each benchmark, so that the
-    # machine's load changes hit them alike
+    # one VM per tier for the whole suite
     vms = {tier: make_vm(tier, image) for tier in tiers}
     for bench in benches:
         size = bench.smoke if smoke else bench.full
-        interp_res = None
-        for tier in tiers:
-            res = run_one(vms[tier], bench, tier, size, iterations, warmup)
-            if tier == "interp":
-                interp_res = res
-            entries.append(res.as_json(interp_res if tier != "interp" else None, native_r))
+        results = run_benchmark(vms, bench, size, iterations, warmup)
+        interp_res = next((r for r in results if r.tier == "interp"), None)
+        for res in results:
+            entries.append(res.as_json(interp_res if res.tier != "interp" else None, native_r))
     llm_report = llm_summary(vms["llm"]) if "llm" in vms else []
     out(format_table(entries))
     if llm_report:
