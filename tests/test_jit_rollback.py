@@ -77,3 +77,17 @@ def test_repeated_guard_failures_uninstall():
     vm.stats()
     assert any(r["type"] == "uninstalled" and r["method"] == "Rb>>test:" for r in vm.jit.failures)
     assert vm.eval("Rb new test: false") == "2"
+
+
+def test_validation_survives_deep_recursion_and_direct_calls():
+    """Nested activations of translations under validation run as WASM calls: a recursion
+    10,000 deep through direct calls neither overflows Python's stack nor crashes."""
+    vm = VM.default(jit="on", threshold=5, validate=3)
+    vm.file_in_text("!Integer methodsFor: 'v'!\ndeep\n\tself < 1 ifTrue: [^0].\n\t^(self - 1) deep + 1! !\n")
+    for _ in range(10):
+        assert vm.eval("20 deep") == "20"
+    assert vm.eval("10000 deep") == "10000"
+    assert vm.eval("25 benchFib") == "242785"
+    s = vm.stats()
+    assert s["validated_activations"] > 0 and s["validation_mismatches"] == 0
+    assert s["translated_activations"] > 10000

@@ -48,6 +48,7 @@ class Validator:
         self.n = activations
         self.mismatches: list[dict] = []
         self.validated = 0
+        self.pending: dict[int, dict] = {}    # table index -> trampoline, real, checks left
 
     def save(self, fp: int):
         core = self.core
@@ -69,21 +70,25 @@ class Validator:
             core.set_global(g, v)
 
     def trampoline(self, method: int, index: int, real):
-        """A host function standing in the table for `real` during validation."""
+        """A host function standing in the table for `real` during validation. While one
+        activation is being checked, every translation under validation is back in the table
+        as itself: nested activations (recursion, direct calls between translations) run as WASM
+        calls, so Python's stack never grows with the Smalltalk one."""
         core = self.core
-        state = {"left": self.n, "busy": False}
         ty = wasmtime.FuncType([wasmtime.ValType.i32()], [wasmtime.ValType.i32()])
+        entry = {"left": self.n, "real": real}
 
         def run(fp: int) -> int:
-            if state["busy"] or self.t.validating:
-                # nested activations (recursion, or inside another validation) run as they are:
-                # one activation at a time is compared, and Python's stack stays shallow
+            if self.t.validating or core.u32(fp + 20):
+                # inside another check, or a block body's activation: run as it is
                 return real(core.store, fp)
-            state["busy"] = self.t.validating = True
+            self.t.validating = True
+            self.unplug()
             try:
                 return check(fp)
             finally:
-                state["busy"] = self.t.validating = False
+                self.t.validating = False
+                self.replug()
 
         def check(fp: int) -> int:
             flags = core.u32(fp + 24)
@@ -95,6 +100,11 @@ class Validator:
                 return 0
             d1 = describe(self.vm, r1)
             self.restore(snap)
+            # the interpreter replays the activation from the method's first bytecode (frames
+            # that translated code builds carry no FRAME_IP/FRAME_SP of their own yet)
+            m = self.t.method_input(method)
+            core.set_u32(fp + 8, m.first_pc + (3 if m.bytecodes[:1] == b"\x8b" else 0))
+            core.set_u32(fp + 12, fp + 28 + 4 * m.num_temps)
             core.set_global("fp", fp)
             r2 = core.call("vm_resume_frame", fp)
             if r2 == 0:
@@ -106,6 +116,7 @@ class Validator:
             if d1 != d2:
                 core.call("method_uninstall", method)
                 self.t.translated.pop(method, None)
+                self.pending.pop(index, None)
                 rec = {"type": "validation_mismatch", "phase": "validate",
                        "method": self.t.method_input(method).name, "inputs": inputs,
                        "translated_result": d1, "interpreter_result": d2,
@@ -114,9 +125,20 @@ class Validator:
                 self.t.failures.append(rec)
                 return r2
             self.validated += 1
-            state["left"] -= 1
-            if state["left"] <= 0:
-                core.table.set(core.store, index, real)
+            entry["left"] -= 1
+            if entry["left"] <= 0:
+                self.pending.pop(index, None)     # checked enough: the translation stays itself
             return r2
 
-        return wasmtime.Func(core.store, ty, run)
+        tramp = wasmtime.Func(core.store, ty, run)
+        entry["trampoline"] = tramp
+        self.pending[index] = entry
+        return tramp
+
+    def unplug(self):
+        for index, e in self.pending.items():
+            self.core.table.set(self.core.store, index, e["real"])
+
+    def replug(self):
+        for index, e in self.pending.items():
+            self.core.table.set(self.core.store, index, e["trampoline"])
