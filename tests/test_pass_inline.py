@@ -131,3 +131,74 @@ def test_redefining_an_inlined_callee_is_seen():
     vm.file_in_text("!In methodsFor: 't'!\ntwice: y\n\t^y * 3! !\n")
     assert vm.eval("(In new setK: 3; yourself) caller: 4") == "13"
     assert vm.stats()["translations_invalidated"] > 0
+
+
+FIB = """!Integer methodsFor: 't'!
+leafFib
+	^self < 2 ifTrue: [1] ifFalse: [(self - 1) leafFib + (self - 2) leafFib + 1]!
+leafEarly
+	self <= 0 ifTrue: [^7].
+	^(self - 1) leafEarly + 1! !
+!In methodsFor: 't'!
+leafArg: x
+	^x < 2 ifTrue: [1] ifFalse: [2]!
+callLeafArg: x
+	^(self leafArg: x) + 1! !
+"""
+
+
+def frames_after_compare(fn) -> list[bool]:
+    """For each inlined frame: is it made only after a comparison decided it is needed (its
+    block's only way in is a branch on an int_op comparison)?"""
+    defs = {i.result: i for i in fn.instructions() if i.result}
+    out = []
+    for lab, b in fn.blocks.items():
+        if any(i.op == "frame_push" for i in b.instrs):
+            preds = list(fn.cfg.predecessors(lab))
+            br = fn.blocks[preds[0]].instrs[-1] if len(preds) == 1 else None
+            test = defs.get(br.args[0]) if br is not None and br.op == "branch" else None
+            out.append(test is not None and test.op == "int_op" and test.attrs["kind"] in ("lt", "le"))
+    return out
+
+
+@pytest.mark.parametrize("selector,expected", [("leafFib", [1, 1, 3, 5, 9, 15, 25, 41, 67, 109, 177, 287, 465, 753]),
+                                               ("leafEarly", [7 + n for n in range(14)])])
+def test_the_leaf_case_of_a_small_integer_callee_needs_no_frame(selector, expected):
+    """The callee's first comparison has SmallInteger operands (its receiver passed the
+    inlining guard, the other a literal) and one way leads to a constant answer: the inlined
+    frame is made only on the other way, and the answers are those of the interpreter."""
+    vm = make()
+    vm.file_in_text(FIB)
+    plain = make("off")
+    plain.file_in_text(FIB)
+    warm(vm, f"12 {selector}")
+    m = vm.lookup_method(vm.class_named("Integer"), selector)
+    fn, _, _ = vm.jit.compile(m)
+    verify(fn)
+    placed = frames_after_compare(fn)
+    assert placed and all(placed)
+    before = vm.stats()["translated_activations"]
+    answers = [int(vm.eval(f"{n} {selector}")) for n in range(14)]
+    assert answers == expected == [int(plain.eval(f"{n} {selector}")) for n in range(14)]
+    assert vm.stats()["translated_activations"] > before
+    # receivers the guard does not take, and an overflow in the framed part
+    for expr in (f"(2 raisedTo: 40) {selector} class", f"3.5 {selector}" if selector == "leafFib" else "-3 leafEarly"):
+        try:
+            want = plain.eval(expr)
+        except SmalltalkError as e:
+            want = ("error", str(e).split(":")[0])
+        try:
+            got = vm.eval(expr)
+        except SmalltalkError as e:
+            got = ("error", str(e).split(":")[0])
+        assert got == want
+
+
+def test_a_comparison_of_an_unknown_argument_keeps_the_frame_first():
+    """The argument may be anything (its comparison may send): no sinking."""
+    vm = make()
+    vm.file_in_text(FIB)
+    warm(vm, "In new callLeafArg: 5")
+    fn, _, _ = vm.jit.compile(vm.lookup_method(vm.class_named("In"), "callLeafArg:"))
+    assert frames_after_compare(fn) == [False]
+    assert [vm.eval(f"In new callLeafArg: {x}") for x in ("1", "5", "1.5", "(2 raisedTo: 40)")] == ["2", "3", "2", "3"]

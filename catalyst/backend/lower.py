@@ -21,6 +21,7 @@ closure's startpc. Closures, thisContext and brace arrays call the core's jit_* 
 from __future__ import annotations
 
 from catalyst.backend import structure
+from catalyst.ir.facts import smallint_facts
 from catalyst.ir.ir import Function, Instr, value_args
 
 IMPORTS = """  (import "core" "memory" (memory 0))
@@ -102,6 +103,8 @@ class Lowerer:
                             for i in fn.instructions() if i.op in ("frame_push", "block_push")}
         self.plan = None
         self._uses = None
+        self.lab = fn.entry           # the block being lowered
+        self.smallints = smallint_facts(fn)
 
     def w(self, s: str):
         self.lines.append(s)
@@ -425,11 +428,15 @@ class Lowerer:
             self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")
             self.w("  (br $called))")
             return
-        self.w(f"  (local.set $idx (i32.and (i32.load (i32.const {m - 4})) (i32.const 0xFFFFFF)))")
-        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
-        self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
-               f"(i32.shl (local.get $idx) (i32.const 4)))))")
-        self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+        recursive = m == self.fn.annotations.get("method_oop")
+        if not (recursive and self.installed()):
+            # the target's table index, from its method info record (0: not translated); a
+            # send to this very method that checked it is still installed knows it
+            self.w(f"  (local.set $idx (i32.and (i32.load (i32.const {m - 4})) (i32.const 0xFFFFFF)))")
+            self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
+            self.w(f"  (local.set $idx (i32.load offset=8 (i32.add (i32.const {self.INFO_TABLE}) "
+                   f"(i32.shl (local.get $idx) (i32.const 4)))))")
+            self.w("  (br_if $slow (i32.eqz (local.get $idx)))")
         self.w(f"  (local.set $new (i32.add {self.F} (i32.const {new})))")
         self.w(f"  (br_if $slow (i32.gt_u (local.get $new) (i32.const {self.STACK_LIMIT - 4 * (temps + 80)})))")
         self.w(f"  (i32.store (local.get $new) {self.F})")
@@ -442,7 +449,7 @@ class Lowerer:
             self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
         self.w(f"  (i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
         self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
-        if m == self.fn.annotations.get("method_oop"):
+        if recursive:
             # a send to this very method: a plain call of this function
             self.w("  (local.set $r (call $method (local.get $new)))")
         else:
@@ -461,6 +468,7 @@ class Lowerer:
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):
+        self.lab = lab
         instrs = [i for i in self.fn.blocks[lab].instrs if i.op != "phi"]
         fused = self.fusable_test(instrs)
         for i in instrs[:-2] if fused else instrs[:-1]:
@@ -513,6 +521,9 @@ class Lowerer:
         else the real send, whose answer must be a Boolean or the branch deoptimizes into
         the interpreter's mustBeBoolean."""
         a, b = self.get(test.args[1]), self.get(test.args[2])
+        if self.both_smallints(test):
+            self.w(f"(local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
+            return
         self.w("(block $done (block $slow")
         self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
         self.w(f"  (local.set $c ({TAGGED_COMPARE[test.attrs['kind']]} {a} {b}))")
@@ -532,6 +543,11 @@ class Lowerer:
         for line in body:
             self.w("  " + line)
         self.w(")")
+
+    def both_smallints(self, i: Instr) -> bool:
+        """Are an int_op's operands known to be SmallIntegers here (smallint_facts)?"""
+        known = self.smallints.get(self.lab, frozenset())
+        return i.args[1] in known and i.args[2] in known
 
     def on_frame_of(self, i: Instr):
         f = i.attrs.get("frame")
@@ -659,8 +675,13 @@ class Lowerer:
         kind = i.attrs["kind"]
         a, b = self.get(i.args[1]), self.get(i.args[2])
         r = i.result
+        known = self.both_smallints(i)
+        if known and kind in TAGGED_COMPARE:
+            self.w(f"(local.set ${r} (select {self.oop('true')} {self.oop('false')} ({TAGGED_COMPARE[kind]} {a} {b})))")
+            return
         self.w("(block $done (block $slow")
-        self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
+        if not known:
+            self.w(f"  (br_if $slow (i32.eqz (i32.and (i32.and {a} {b}) (i32.const 1))))")
         if kind in TAGGED_COMPARE:
             self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} ({TAGGED_COMPARE[kind]} {a} {b})))")
         elif kind in ("and", "or"):     # the tag bits combine to a tag bit
@@ -696,7 +717,8 @@ class Lowerer:
             else:
                 self.w(f"  (local.set ${r} (select {self.oop('true')} {self.oop('false')} {cond}))")
             self.w("  (br $done)")
-        self.float_path(i, kind, float_result)
+        if not known:       # two SmallIntegers that overflow are LargeInteger arithmetic
+            self.float_path(i, kind, float_result)
         self.full_send(i, r)
         body, self.lines = self.lines, saved
         for line in body:

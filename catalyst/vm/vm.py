@@ -276,6 +276,14 @@ class VM:
     def evaluate(self, source: str, receiver: int | None = None, filename: str = "<doit>",
                  line: int = 1) -> int:
         """Compile source as a doIt, run it, answer the result oop (raises SmalltalkError)."""
+        rcv = self.nil if receiver is None else receiver
+        return self.run_method(rcv, self.compile_doit(source, rcv, filename, line))
+
+    def compile_doit(self, source: str, receiver: int | None = None, filename: str = "<doit>",
+                     line: int = 1) -> int:
+        """The CompiledMethod oop of source compiled as a doIt for receiver (raises
+        CompileError). The collector does not move objects, but it frees them: a caller that
+        keeps the method across runs holds a handle on it."""
         if not isinstance(source, str):
             raise TypeError(f"Smalltalk source must be a str, not {type(source).__name__}")
         rcv = self.nil if receiver is None else receiver
@@ -284,11 +292,10 @@ class VM:
         # making the method's literals allocates: keep a heap receiver alive meanwhile
         h = self.core.call("handle_new", rcv) if not rcv & 3 else None
         try:
-            meth = self.method_object(spec, cls)
+            return self.method_object(spec, cls)
         finally:
             if h is not None:
                 self.core.call("handle_free", h)
-        return self.run_method(rcv, meth)
 
     def run_method(self, receiver: int, method: int) -> int:
         core = self.core
