@@ -202,3 +202,21 @@ def test_a_comparison_of_an_unknown_argument_keeps_the_frame_first():
     fn, _, _ = vm.jit.compile(vm.lookup_method(vm.class_named("In"), "callLeafArg:"))
     assert frames_after_compare(fn) == [False]
     assert [vm.eval(f"In new callLeafArg: {x}") for x in ("1", "5", "1.5", "(2 raisedTo: 40)")] == ["2", "3", "2", "3"]
+
+
+def test_a_caller_translated_again_after_a_redefinition_inlines_the_new_callee():
+    """Optimized callee bodies are shared between the translations that inline them until
+    code changes: after `inner:` is redefined, a new translation of `outer:` must not reuse
+    the body of `middle:` that had the old `inner:` inlined."""
+    vm = make()
+    vm.file_in_text("!In methodsFor: 't'!\nouter: x\n\t^(self middle: x) + 1!\n"
+                    "middle: x\n\t^(self inner: x) * 2!\ninner: x\n\t^x + 1! !\n")
+    warm(vm, "In new outer: 4")
+    assert vm.eval("In new outer: 4") == "11"
+    vm.file_in_text("!In methodsFor: 't'!\ninner: x\n\t^x + 100! !\n")
+    warm(vm, "In new outer: 4")
+    m = vm.lookup_method(vm.class_named("In"), "outer:")
+    assert vm.core.call("method_jit_index", m), "outer: is translated again"
+    before = vm.stats()["translated_activations"]
+    assert vm.eval("In new outer: 5") == "211"
+    assert vm.stats()["translated_activations"] > before

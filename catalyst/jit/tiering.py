@@ -69,6 +69,10 @@ class Tiering:
                                       "error": str(e), "fallback": "baseline translations"})
         self._specials = None
         self._resolved: dict = {}
+        # optimized callee bodies by (method, depth) for passes/inline.py, which copies them
+        # into each caller: a callee inlined into many methods is lifted and optimized once.
+        # Emptied when code changes, like the lookups above (its bindings may be stale).
+        self._callees: dict = {}
         self.dependencies: dict[int, set[int]] = {}  # method oop -> selectors whose targets it bound
         self.invalidated = 0
         self.inlined = {"frame_push": 0, "block_push": 0}    # inlined frames in installed translations
@@ -240,7 +244,10 @@ class Tiering:
     def lift_callee(self, method: int, depth: int):
         """The optimized IR of a method to inline into another (passes/inline.py), with its own
         inline caches' feedback; None when it cannot be lifted."""
-        return self.optimized_body(method, None, inline_depth=depth)
+        key = (method, depth)
+        if key not in self._callees:
+            self._callees[key] = self.optimized_body(method, None, inline_depth=depth)
+        return self._callees[key]
 
     def block_source(self, method: int, startpc: int, depth: int):
         """The optimized IR of one block body of a method, to inline at a value send
@@ -308,6 +315,7 @@ class Tiering:
         not entered again, and re-armed, so they are translated anew when they get hot again.
         Activations still running check that they are installed before using such a binding."""
         self._resolved.clear()
+        self._callees.clear()
         self._block_selectors = None        # BlockClosure's value methods may have changed
         for method, deps in list(self.dependencies.items()):
             if deps and (selector == 0 or selector in deps) and method in self.translated:
