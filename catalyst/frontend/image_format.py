@@ -107,3 +107,17 @@ def read_header(raw: bytes, name: str = "image") -> ImageHeader:
         first_segment = struct.unpack_from(prefix + "I", raw, 48)[0]
     return ImageHeader(version, order, header_size, data_size, old_base, specials, last_hash,
                        first_segment)
+
+
+def split_method(o, raw: bytes, body: int, size: int, words, first: int, literal_count, ref) -> None:
+    """Fill image object o from the `size` bytes at offset body of a CompiledMethod: its header
+    word (words[first], a SmallInteger) and literals become slots (ref resolves a word read at
+    an offset), the rest its bytecodes. literal_count reads the format's header layout."""
+    if size < 4 or not words[first] & 1:
+        raise ImageFormatError("CompiledMethod without a SmallInteger header", body)
+    nlits = literal_count(words[first])
+    if 4 * (1 + nlits) > size:
+        raise ImageFormatError(f"CompiledMethod header announces {nlits} literals, "
+                               f"the object has {size} bytes", body)
+    o.slots = [ref(words[first + k], body + 4 * k) for k in range(1 + nlits)]
+    o.data = raw[body + 4 * (1 + nlits): body + size]

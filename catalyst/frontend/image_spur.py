@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 
-from catalyst.frontend.image_format import ImageFormatError, ImageHeader
+from catalyst.frontend.image_format import ImageFormatError, ImageHeader, split_method
 from catalyst.frontend.image_model import Image, ImageObject, ImmChar, ImmInt
 
 LAST_PUN_INDEX = 31
@@ -102,14 +102,9 @@ def read_spur(path: str, raw: bytes, header: ImageHeader) -> Image:
         else:
             size = 4 * r.nslots - (r.fmt & 3)
             if r.fmt >= 24:
-                if r.nslots == 0 or not words[first] & 1:
+                if r.nslots == 0:
                     raise ImageFormatError("CompiledMethod without a SmallInteger header", body)
-                nlits = method_literal_count(words[first])
-                if 4 * (1 + nlits) > size:
-                    raise ImageFormatError(f"CompiledMethod header announces {nlits} literals, "
-                                           f"the object has {size} bytes", body)
-                o.slots = [ref(words[first + k], body + 4 * k) for k in range(1 + nlits)]
-                o.data = raw[body + 4 * (1 + nlits): body + size]
+                split_method(o, raw, body, size, words, first, method_literal_count, ref)
             else:
                 o.data = raw[body: body + size]
         cls = img.class_table.get(r.cls)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 
-from catalyst.frontend.image_format import ImageFormatError, ImageHeader
+from catalyst.frontend.image_format import ImageFormatError, ImageHeader, split_method
 from catalyst.frontend.image_model import Image, ImageObject, ImmInt
 
 _POINTER_FORMATS = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4}
@@ -91,14 +91,9 @@ def read_v3(path: str, raw: bytes, header: ImageHeader) -> Image:
         else:
             size = 4 * r.nwords - (r.fmt & 3)
             if fmt >= 24:
-                if r.nwords == 0 or not words[first] & 1:
+                if r.nwords == 0:
                     raise ImageFormatError("CompiledMethod without a SmallInteger header", body)
-                nlits = method_literal_count(words[first])
-                if 4 * (1 + nlits) > size:
-                    raise ImageFormatError(f"CompiledMethod header announces {nlits} literals, "
-                                           f"the object has {size} bytes", body)
-                o.slots = [ref(words[first + k], body + 4 * k) for k in range(1 + nlits)]
-                o.data = raw[body + 4 * (1 + nlits): body + size]
+                split_method(o, raw, body, size, words, first, method_literal_count, ref)
             else:
                 o.data = raw[body: body + size]     # bytes are in memory order in either file order
         img.objects.append(o)
