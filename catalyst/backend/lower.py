@@ -237,27 +237,67 @@ class Lowerer:
                     f"(i32.const {8 * i.attrs['special']})))")
         return f"(i32.const {i.attrs['sel']})"
 
-    def array_access(self, i: Instr, args: list[str]):
-        """at: / at:put: on an Array (format 2: no named slots) with a SmallInteger index
-        in range: load or store inline; anything else takes the full send below."""
-        rcv, ix = self.get(args[0]), self.get(args[1])
-        self.w("(block $slowat")
-        self.w(f"  (br_if $slowat (i32.and {rcv} (i32.const 3)))")
-        self.w(f"  (br_if $slowat (i32.ne (i32.and (i32.load {rcv}) (i32.const 0x1F000000)) (i32.const 0x02000000)))")
-        self.w(f"  (br_if $slowat (i32.eqz (i32.and {ix} (i32.const 1))))")
-        self.w(f"  (local.set $idx (i32.shr_s {ix} (i32.const 1)))")
-        self.w("  (br_if $slowat (i32.lt_s (local.get $idx) (i32.const 1)))")
+    def primitive_inline(self, i: Instr, args: list[str]):
+        """The primitive of the send's target (passes/direct_call.py: prim=N behind guard=C, or
+        at:/at:put: on exactly array_class) done inline for the shapes it handles: pointer
+        objects without named slots (format 2) and byte objects (formats 16-23), a SmallInteger
+        index in range, a store into a mutable object of a value it can hold. It sets the
+        send's result and leaves by $fastprim; anything else falls through to the full send,
+        which runs the primitive and, if it fails, the method's code."""
+        prim, rcv = i.attrs["prim"], self.get(args[0])
+        res = f"${i.result}"
+        self.w("(block $slowprim")
+        self.w(f"  (br_if $slowprim (i32.eqz {self.class_is(args[0], i.attrs.get('guard', i.attrs.get('array_class')))}))")
+        cond = self.installed()
+        if cond:
+            self.w(f"  (br_if $slowprim (i32.eqz {cond}))")
+        self.w(f"  (local.set $c (i32.and (i32.load8_u offset=3 {rcv}) (i32.const 0x1F)))")   # format
         # the slot count: the header's byte, or the prefix word when that byte is 255
         self.w(f"  (local.set $new (i32.load8_u offset=7 {rcv}))")
         self.w(f"  (if (i32.eq (local.get $new) (i32.const 255)) (then (local.set $new (i32.load (i32.sub {rcv} (i32.const 8))))))")
-        self.w("  (br_if $slowat (i32.gt_s (local.get $idx) (local.get $new)))")
-        addr = f"(i32.add {rcv} (i32.shl (local.get $idx) (i32.const 2)))"
-        if len(args) == 2:
-            self.w(f"  (local.set ${i.result} (i32.load offset=4 {addr}))")
-        else:
-            self.w(f"  (i32.store offset=4 {addr} {self.get(args[2])})")
-            self.w(f"  (local.set ${i.result} {self.get(args[2])})")
-        self.w("  (br $fastat))")
+        pointers = "(i32.eq (local.get $c) (i32.const 2))"
+        not_bytes = "(i32.or (i32.lt_u (local.get $c) (i32.const 16)) (i32.gt_u (local.get $c) (i32.const 23)))"
+        nbytes = "(i32.sub (i32.shl (local.get $new) (i32.const 2)) (i32.and (local.get $c) (i32.const 3)))"
+        if prim == 62:        # size
+            self.w(f"  (if {pointers} (then (local.set {res} (i32.or (i32.shl (local.get $new) (i32.const 1)) (i32.const 1))) (br $fastprim)))")
+            self.w(f"  (br_if $slowprim {not_bytes})")
+            self.w(f"  (local.set {res} (i32.or (i32.shl {nbytes} (i32.const 1)) (i32.const 1)))")
+            self.w("  (br $fastprim))")
+            return
+        ix = self.get(args[1])
+        self.w(f"  (br_if $slowprim (i32.eqz (i32.and {ix} (i32.const 1))))")
+        self.w(f"  (local.set $idx (i32.shr_s {ix} (i32.const 1)))")
+        self.w("  (br_if $slowprim (i32.lt_s (local.get $idx) (i32.const 1)))")
+        if prim in (61, 64):  # stores: not into an immutable object (header bit 23)
+            self.w(f"  (br_if $slowprim (i32.and (i32.load {rcv}) (i32.const 0x800000)))")
+        if prim in (60, 61):  # slot idx-1 of a pointer object is at offset 8 + 4 * (idx - 1)
+            addr = f"(i32.add {rcv} (i32.shl (local.get $idx) (i32.const 2)))"
+            self.w(f"  (if {pointers} (then")
+            self.w("    (br_if $slowprim (i32.gt_s (local.get $idx) (local.get $new)))")
+            if prim == 60:
+                self.w(f"    (local.set {res} (i32.load offset=4 {addr}))")
+            else:
+                self.w(f"    (i32.store offset=4 {addr} {self.get(args[2])})")
+                self.w(f"    (local.set {res} {self.get(args[2])})")
+            self.w("    (br $fastprim)))")
+            if "array_class" in i.attrs:      # an Array is never a byte object
+                self.w("  (br $slowprim))")
+                return
+        # byte idx-1 of a byte object is at offset 8 + idx - 1
+        self.w(f"  (br_if $slowprim {not_bytes})")
+        self.w(f"  (br_if $slowprim (i32.gt_s (local.get $idx) {nbytes}))")
+        addr = f"(i32.add {rcv} (local.get $idx))"
+        if prim in (60, 63):  # a SmallInteger (60) or a Character (63, immediate: code << 2 | 2)
+            shift, tag = (1, 1) if prim == 60 else (2, 2)
+            self.w(f"  (local.set {res} (i32.or (i32.shl (i32.load8_u offset=7 {addr}) (i32.const {shift})) (i32.const {tag})))")
+        else:                 # a SmallInteger 0-255 (61) or a Character below 256 (64)
+            v = self.get(args[2])
+            shift, tag, mask = (1, 1, 1) if prim == 61 else (2, 2, 3)
+            self.w(f"  (br_if $slowprim (i32.ne (i32.and {v} (i32.const {mask})) (i32.const {tag})))")
+            self.w(f"  (br_if $slowprim (i32.gt_u (i32.shr_u {v} (i32.const {shift})) (i32.const 255)))")
+            self.w(f"  (i32.store8 offset=7 {addr} (i32.shr_u {v} (i32.const {shift})))")
+            self.w(f"  (local.set {res} {v})")
+        self.w("  (br $fastprim))")
 
     def depth_guard(self, i: Instr):
         """Too deep in WASM activations: hand the frame (already written back with the receiver
@@ -274,10 +314,10 @@ class Lowerer:
         (the GC's roots and the interpreter's view) and the target runs, called directly when
         the direct-call pass bound it, through the VM's send otherwise."""
         args = i.args[1:]
-        array_path = i.attrs.get("special") in (16, 17)
-        if array_path:
-            self.w("(block $fastat")
-            self.array_access(i, args)
+        prim_path = "prim" in i.attrs
+        if prim_path:
+            self.w("(block $fastprim")
+            self.primitive_inline(i, args)
         sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
         special = i.attrs.get("special")
         float_path = special is not None and special <= 9 and len(args) == 2
@@ -286,7 +326,7 @@ class Lowerer:
                    f"{self.get(args[0])} {self.get(args[1])}))")
             self.w("(if (i32.eqz (local.get $r)) (then")
         self.depth_guard(i)
-        if "guard" in i.attrs:
+        if "target" in i.attrs:
             self.direct_call(i, args, sp)
         elif "cases" in i.attrs:
             self.inline_cases(i, args[0])
@@ -300,14 +340,14 @@ class Lowerer:
             self.w(f"(local.set $r (call $vm_send {self.F} (i32.add {self.F} (i32.const {sp})) "
                    f"{self.selector_of(i)} (i32.const {i.attrs['nargs']})))")
         self.w(self.unless_answered())
-        if "guard" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
+        if "target" in i.attrs or "cases" in i.attrs or "closure_class" in i.attrs:
             self.w(")")      # closes the direct call's $called block
         self.written_check(i)
         if float_path:
             self.w("))")
         self.w(f"(local.set ${target} (local.get $r))")
-        if array_path:
-            self.w(")")      # closes $fastat
+        if prim_path:
+            self.w(")")      # closes $fastprim
 
     def written_check(self, i: Instr):
         """After a send, when temps may live in locals (passes/temps_ssa.py): if the frame was

@@ -168,6 +168,17 @@ class Tiering:
             self._resolved[key] = self._resolve(class_index, selector)
         return self._resolved[key]
 
+    def resolve_primitive(self, class_index: int, selector: int):
+        """(method, primitive index) of the method a receiver of that class runs for selector,
+        when it has a primitive; else None. Remembered like resolve()."""
+        key = ("primitive", class_index, selector)
+        if key not in self._resolved:
+            cls = self.core.u32(0x10000 + 4 * class_index)
+            m = self.core.call("lookup", cls, selector) if cls else 0
+            prim = self.core.call("method_primitive", m) if m else 0
+            self._resolved[key] = (m, prim) if prim else None
+        return self._resolved[key]
+
     def _resolve(self, class_index: int, selector: int):
         core = self.core
         cls = core.u32(0x10000 + 4 * class_index)
@@ -224,6 +235,8 @@ class Tiering:
             feedback_source=self.feedback(method), resolve=self.resolve, oops=m.oops,
             method_oop=method, float_class=self.float_class_index(), depends_on=set(),
             lift_callee=self.lift_callee, block_source=self.block_source,
+            resolve_primitive=self.resolve_primitive,
+            array_class=self.class_index_of(7),          # Array
             closure_class=self.class_index_of(36),       # BlockClosure
             context_class=self.class_index_of(10),       # MethodContext
             block_selectors=self.block_selectors())

@@ -8,9 +8,18 @@ receiver's class and the target's installed table index at run time and, when bo
 the callee frame itself and calls the translation through the table; otherwise (another class,
 target not translated) it falls back to the full send. Results are the same either way.
 Targets that only answer an instance variable or self (accessors) are inlined: behind the same
-class guard the lowering loads the value instead of calling. The selectors of all such sends
+class guard the lowering loads the value instead of calling. A target whose primitive the
+lowering knows (INLINE_PRIMITIVES: at:, at:put:, size on pointer and byte objects, String's
+at: and at:put:) gets `guard=<class index> prim=<index>` instead: behind the class guard the
+lowering does the primitive inline for the shapes it handles and makes the full send otherwise
+(which runs the primitive, and its fallback code if it fails). `at:` and `at:put:` sends without
+such feedback get `array_class=<Array's index>` when Array's lookup answers primitive 60/61:
+the inline path for Arrays then checks for exactly that class. The selectors of all such sends
 go into `fn.annotations["depends_on"]`: the translation is valid only while their lookups
 answer the same methods (catalyst/jit/tiering.py drops it when they change).
+
+Requires also `resolve_primitive` (class index, selector) -> (method, primitive) or None, and
+`array_class`, from the tiering code (both optional).
 """
 from catalyst.ir.ir import Function
 
@@ -18,6 +27,8 @@ name = "direct-call"
 description = "guarded direct calls to translated targets of monomorphic sends"
 requires = ("type-feedback",)
 preserves = ("cfg",)
+# primitive index -> its number of arguments (backend/lower.py, primitive_inline)
+INLINE_PRIMITIVES = {60: 1, 61: 2, 62: 0, 63: 1, 64: 2}
 
 
 def run(fn: Function) -> bool:
@@ -31,6 +42,8 @@ def run(fn: Function) -> bool:
         if i.op != "send" or "super" in i.attrs or "sel" not in i.attrs:
             continue     # super sends, and special selectors whose oop the lifter did not know
         fb = i.attrs.get("feedback") or []
+        if i.attrs.get("special") in (16, 17) and (len(fb) != 1 or i.attrs.get("mega")):
+            changed |= _array_path(fn, i, depends)
         if i.attrs.get("mega") or not fb:
             continue
         if len(fb) > 1:
@@ -50,6 +63,7 @@ def run(fn: Function) -> bool:
             continue
         target = resolve(fb[0], i.attrs["sel"])
         if target is None:
+            changed |= _bind_primitive(fn, i, fb[0], depends)
             continue
         method, nargs, ntemps, first_pc, trivial = target
         if nargs != i.attrs["nargs"]:
@@ -70,3 +84,26 @@ def _kind(trivial) -> str:
     if trivial[0] == "ivar":
         return f"ivar{trivial[1]}"
     return str(trivial[1])
+
+
+def _bind_primitive(fn: Function, i, class_index: int, depends: set) -> bool:
+    """A monomorphic send to a method whose primitive the lowering does inline."""
+    resolve_primitive = fn.annotations.get("resolve_primitive")
+    found = resolve_primitive(class_index, i.attrs["sel"]) if resolve_primitive and class_index > 2 else None
+    if found is None or INLINE_PRIMITIVES.get(found[1]) != i.attrs["nargs"]:
+        return False
+    i.attrs.update(guard=class_index, prim=found[1])
+    depends.add(i.attrs["sel"])
+    return True
+
+
+def _array_path(fn: Function, i, depends: set) -> bool:
+    """at: / at:put: at a site without one receiver class: an inline path for Arrays, when
+    Array's lookup answers the primitive (60 or 61) that path does."""
+    resolve_primitive, array = fn.annotations.get("resolve_primitive"), fn.annotations.get("array_class")
+    found = resolve_primitive(array, i.attrs["sel"]) if resolve_primitive and array else None
+    if found is None or found[1] != {16: 60, 17: 61}[i.attrs["special"]]:
+        return False
+    i.attrs.update(array_class=array, prim=found[1])
+    depends.add(i.attrs["sel"])
+    return True
