@@ -26,7 +26,7 @@
     (block $do_compared
     (block $g31 (block $g30 (block $g29 (block $g28 (block $g27 (block $g26 (block $g25 (block $g24
     (block $g23 (block $g22 (block $g21 (block $g20 (block $g19 (block $g18 (block $g17 (block $g16
-    (block $g15 (block $g14 (block $g13 (block $g12 (block $g11 (block $g10 (block $g9 (block $g8
+    (block $g15 (block $pushed (block $g14 (block $g13 (block $g12 (block $g11 (block $g10 (block $g9 (block $g8
     (block $g7 (block $g6 (block $g5 (block $g4 (block $g3 (block $g2 (block $g1 (block $g0
       (local.set $op (i32.load8_u (local.get $ip)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
@@ -37,37 +37,37 @@
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp))
                                                           (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     ;; 8-15 push receiver variable
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=8 (i32.add (i32.load offset=28 (local.get $fp))
                                                           (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     ;; 16-23 push temporary
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     ;; 24-31 push temporary
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     ;; 32-63 push literal constant
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
                                                            (i32.shl (i32.and (local.get $op) (i32.const 31)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
                                                            (i32.shl (i32.and (local.get $op) (i32.const 31)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
                                                            (i32.shl (i32.and (local.get $op) (i32.const 31)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
                                                            (i32.shl (i32.and (local.get $op) (i32.const 31)) (i32.const 2)))))
-    (br $next))
+    (br $pushed))
     ;; 64-95 push literal variable (the value of an association)
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp) (i32.load offset=12 (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
@@ -104,8 +104,13 @@
               (select (select (global.get $nil) (global.get $false) (i32.eq (local.get $t) (i32.const 3)))
                       (select (global.get $true) (i32.load offset=28 (local.get $fp)) (local.get $t))
                       (i32.ge_u (local.get $t) (i32.const 2)))
-              (i32.ge_u (local.get $t) (i32.const 4))))
-    (br $next))
+              (i32.ge_u (local.get $t) (i32.const 4)))))
+    ;; --- $pushed: after a push (0-63, 112-119). An arithmetic or comparison special send next
+    ;; (as in `i + 1` or `n < 2`) goes on in its handler without a dispatch of its own.
+    (local.set $op (i32.load8_u (local.get $ip)))
+    (br_if $next (i32.ne (i32.shr_u (local.get $op) (i32.const 3)) (i32.const 22)))
+    (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+    (br $g22))
     ;; 120-127 returns: self, true, false, nil, top (method returns), 125 block return
     (block $r5 (block $r4 (block $r3 (block $r2 (block $r1 (block $r0 (block $bad
       (br_table $r0 $r1 $r2 $r3 $r4 $r5 $bad $bad (i32.and (local.get $op) (i32.const 7))))
