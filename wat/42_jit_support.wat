@@ -45,6 +45,20 @@
                        (i32.shl (local.get $size) (i32.const 2)))))
   (local.get $a))
 
+;; (frame, stack top, class, SmallInteger size, primitive) basicNew (70) or basicNew: (71) for
+;; translated code, with the primitive's own checks; 0 when the primitive would fail, and the
+;; caller then makes the full send, which runs the primitive and the method's fallback code (out
+;; of memory included). Allocating may collect: the frame is written back up to stack top.
+(func $jit_instantiate (export "jit_instantiate") (param $fp i32) (param $sp i32) (param $class i32)
+      (param $n i32) (param $prim i32) (result i32)
+  (call $jit_enter (local.get $fp) (local.get $sp))
+  (if (i32.eqz (call $om_is_behavior (local.get $class))) (then (return (i32.const 0))))
+  (if (i32.eq (local.get $prim) (i32.const 70))
+    (then (return (call $om_instantiate (local.get $class) (i32.const 0)))))
+  (if (i32.eqz (i32.and (local.get $n) (i32.const 1))) (then (return (i32.const 0))))
+  (if (i32.le_u (call $om_inst_spec (local.get $class)) (i32.const 1)) (then (return (i32.const 0))))
+  (call $om_instantiate (local.get $class) (i32.shr_s (local.get $n) (i32.const 1))))
+
 ;; (block frame, value) A `^value` inside a block run by translated code. When the home
 ;; method's frame is live, sets up the unwind to it as the interpreter's return does ($unwinding,
 ;; $unwindTarget, the value in vmRoots slot 0, $fp at this frame) and answers 1: the translated

@@ -79,6 +79,7 @@ TAGGED_COMPARE = {"lt": "i32.lt_s", "gt": "i32.gt_s", "le": "i32.le_s", "ge": "i
 JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (param i32 i32 i32 i32) (result i32)))
   (import "core" "jit_this_context" (func $jit_this_context (param i32 i32) (result i32)))
   (import "core" "jit_new_array" (func $jit_new_array (param i32 i32 i32 i32) (result i32)))
+  (import "core" "jit_instantiate" (func $jit_instantiate (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
 """
@@ -247,10 +248,17 @@ class Lowerer:
         prim, rcv = i.attrs["prim"], self.get(args[0])
         res = f"${i.result}"
         self.w("(block $slowprim")
-        self.w(f"  (br_if $slowprim (i32.eqz {self.class_is(args[0], i.attrs.get('guard', i.attrs.get('array_class')))}))")
+        self.w(f"  (br_if $slowprim (i32.eqz {self.class_in(args[0], i.attrs['guards'])}))")
         cond = self.installed()
         if cond:
             self.w(f"  (br_if $slowprim (i32.eqz {cond}))")
+        if prim in (70, 71):  # basicNew, basicNew: by the core (it may collect: frame first)
+            sp = self.spill(i.attrs.get("live", []) + args, i.attrs["pc"])
+            n = self.get(args[1]) if prim == 71 else "(i32.const 1)"
+            self.w(f"  (local.set {res} (call $jit_instantiate {self.F} (i32.add {self.F} (i32.const {sp})) "
+                   f"{rcv} {n} (i32.const {prim})))")
+            self.w(f"  (br_if $fastprim (local.get {res})))")
+            return
         self.w(f"  (local.set $c (i32.and (i32.load8_u offset=3 {rcv}) (i32.const 0x1F)))")   # format
         # the slot count: the header's byte, or the prefix word when that byte is 255
         self.w(f"  (local.set $new (i32.load8_u offset=7 {rcv}))")
@@ -280,9 +288,6 @@ class Lowerer:
                 self.w(f"    (i32.store offset=4 {addr} {self.get(args[2])})")
                 self.w(f"    (local.set {res} {self.get(args[2])})")
             self.w("    (br $fastprim)))")
-            if "array_class" in i.attrs:      # an Array is never a byte object
-                self.w("  (br $slowprim))")
-                return
         # byte idx-1 of a byte object is at offset 8 + idx - 1
         self.w(f"  (br_if $slowprim {not_bytes})")
         self.w(f"  (br_if $slowprim (i32.gt_s (local.get $idx) {nbytes}))")
@@ -375,6 +380,13 @@ class Lowerer:
         if kind in ("true", "false", "nil"):
             return self.oop(kind)
         return f"(i32.const {(int(kind) << 1) | 1})"
+
+    def class_in(self, value: str, classes: list[int]) -> str:
+        """An i32 condition: value's class index is one of classes."""
+        cond = self.class_is(value, classes[0])
+        for ci in classes[1:]:
+            cond = f"(i32.or {cond} {self.class_is(value, ci)})"
+        return cond
 
     def class_is(self, value: str, ci: int) -> str:
         """An i32 condition: value's class index is ci (ABI.md sections 1-3), computed inline."""

@@ -10,11 +10,12 @@ target not translated) it falls back to the full send. Results are the same eith
 Targets that only answer an instance variable or self (accessors) are inlined: behind the same
 class guard the lowering loads the value instead of calling. A target whose primitive the
 lowering knows (INLINE_PRIMITIVES: at:, at:put:, size on pointer and byte objects, String's
-at: and at:put:) gets `guard=<class index> prim=<index>` instead: behind the class guard the
-lowering does the primitive inline for the shapes it handles and makes the full send otherwise
-(which runs the primitive, and its fallback code if it fails). `at:` and `at:put:` sends without
-such feedback get `array_class=<Array's index>` when Array's lookup answers primitive 60/61:
-the inline path for Arrays then checks for exactly that class. The selectors of all such sends
+at: and at:put:, basicNew and basicNew:), at a site whose receiver classes (up to the inline
+cache's four) all run that same method, gets `prim=<index> guards=[class indices]` instead:
+behind a test for those classes the lowering does the primitive inline for the shapes it
+handles and makes the full send otherwise (which runs the primitive, and its fallback code if
+it fails). `at:` and `at:put:` sends without such feedback get `guards=[<Array's index>]` when
+Array's lookup answers primitive 60/61. The selectors of all such sends
 go into `fn.annotations["depends_on"]`: the translation is valid only while their lookups
 answer the same methods (catalyst/jit/tiering.py drops it when they change).
 
@@ -28,7 +29,7 @@ description = "guarded direct calls to translated targets of monomorphic sends"
 requires = ("type-feedback",)
 preserves = ("cfg",)
 # primitive index -> its number of arguments (backend/lower.py, primitive_inline)
-INLINE_PRIMITIVES = {60: 1, 61: 2, 62: 0, 63: 1, 64: 2}
+INLINE_PRIMITIVES = {60: 1, 61: 2, 62: 0, 63: 1, 64: 2, 70: 0, 71: 1}
 
 
 def run(fn: Function) -> bool:
@@ -42,7 +43,10 @@ def run(fn: Function) -> bool:
         if i.op != "send" or "super" in i.attrs or "sel" not in i.attrs:
             continue     # super sends, and special selectors whose oop the lifter did not know
         fb = i.attrs.get("feedback") or []
-        if i.attrs.get("special") in (16, 17) and (len(fb) != 1 or i.attrs.get("mega")):
+        if fb and not i.attrs.get("mega") and _bind_primitive(fn, i, fb, depends):
+            changed = True
+            continue
+        if i.attrs.get("special") in (16, 17):
             changed |= _array_path(fn, i, depends)
         if i.attrs.get("mega") or not fb:
             continue
@@ -63,7 +67,6 @@ def run(fn: Function) -> bool:
             continue
         target = resolve(fb[0], i.attrs["sel"])
         if target is None:
-            changed |= _bind_primitive(fn, i, fb[0], depends)
             continue
         method, nargs, ntemps, first_pc, trivial = target
         if nargs != i.attrs["nargs"]:
@@ -86,13 +89,19 @@ def _kind(trivial) -> str:
     return str(trivial[1])
 
 
-def _bind_primitive(fn: Function, i, class_index: int, depends: set) -> bool:
-    """A monomorphic send to a method whose primitive the lowering does inline."""
+def _bind_primitive(fn: Function, i, classes: list[int], depends: set) -> bool:
+    """A send whose receiver classes all run the same method, with a primitive the lowering
+    does inline."""
     resolve_primitive = fn.annotations.get("resolve_primitive")
-    found = resolve_primitive(class_index, i.attrs["sel"]) if resolve_primitive and class_index > 2 else None
-    if found is None or INLINE_PRIMITIVES.get(found[1]) != i.attrs["nargs"]:
+    if resolve_primitive is None or min(classes) <= 2:
+        return False        # SmallIntegers and Characters: never the receivers of these
+    found = {resolve_primitive(ci, i.attrs["sel"]) for ci in classes}
+    if len(found) != 1 or None in found:
         return False
-    i.attrs.update(guard=class_index, prim=found[1])
+    (_, prim), = found
+    if INLINE_PRIMITIVES.get(prim) != i.attrs["nargs"]:
+        return False
+    i.attrs.update(prim=prim, guards=sorted(classes))
     depends.add(i.attrs["sel"])
     return True
 
@@ -104,6 +113,6 @@ def _array_path(fn: Function, i, depends: set) -> bool:
     found = resolve_primitive(array, i.attrs["sel"]) if resolve_primitive and array else None
     if found is None or found[1] != {16: 60, 17: 61}[i.attrs["special"]]:
         return False
-    i.attrs.update(array_class=array, prim=found[1])
+    i.attrs.update(prim=found[1], guards=[array])
     depends.add(i.attrs["sel"])
     return True
