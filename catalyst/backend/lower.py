@@ -334,7 +334,7 @@ class Lowerer:
         if "target" in i.attrs:
             self.direct_call(i, args, sp)
         elif "cases" in i.attrs:
-            self.inline_cases(i, args[0])
+            self.inline_cases(i, args, sp)
         elif "closure_class" in i.attrs:
             self.block_call(i, args, sp)
         if "super" in i.attrs:   # lookup starts in the superclass of the method's class
@@ -453,15 +453,22 @@ class Lowerer:
             cond = f"(i32.and {cond} {self.installed()})"
         return cond
 
-    def inline_cases(self, i: Instr, receiver: str):
-        """A polymorphic site whose targets are all trivial: one class guard per case."""
+    def inline_cases(self, i: Instr, args: list[str], sp: int):
+        """A polymorphic site (passes/direct_call.py): one class test per case, answering a
+        trivial target's value inline or calling the target's translation; other classes (and
+        targets not translated) take the full send."""
         self.w("(block $called (block $slow")
         self.installed_check()
         for case in i.attrs["cases"]:
-            ci, kind = case.split(":")
-            self.w(f"  (if {self.class_is(receiver, int(ci))} (then")
-            self.w(f"    (local.set $r {self.inline_value(kind, receiver)})")
-            self.w("    (br $called)))")
+            ci, kind = case.split(":", 1)
+            self.w(f"  (if {self.class_is(args[0], int(ci))} (then")
+            if kind.startswith("call:"):
+                _, m, temps = kind.split(":")
+                self.call_translation(args, sp, int(m), int(temps))
+            else:
+                self.w(f"    (local.set $r {self.inline_value(kind, args[0])})")
+                self.w("    (br $called)")
+            self.w("  ))")
         self.w("  (br $slow))")
 
     def direct_call(self, i: Instr, args: list[str], sp: int):
@@ -469,9 +476,6 @@ class Lowerer:
         result in $r and skips the full send, or falls through to it. The callee's frame gets
         the header words the interpreter and the GC read (ABI.md section 8); FRAME_IP and
         FRAME_SP are the callee's to write before anything that reads them."""
-        nargs, temps = i.attrs["nargs"], i.attrs["target_temps"]
-        new = sp + 4
-        m = i.attrs["target"]
         self.w("(block $called (block $slow")
         self.w(f"  (br_if $slow (i32.eqz {self.class_is(args[0], i.attrs['guard'])}))")
         self.installed_check()
@@ -480,6 +484,15 @@ class Lowerer:
             self.w(f"  (local.set $r {self.inline_value(inline, args[0])})")
             self.w("  (br $called))")
             return
+        self.call_translation(args, sp, i.attrs["target"], i.attrs["target_temps"])
+        self.w(")")
+
+    def call_translation(self, args: list[str], sp: int, m: int, temps: int):
+        """Inside a direct call's $slow block, after its class test: when the target m is
+        translated, build its frame above the written-back stack (top at sp) and call it;
+        the result in $r, leave by $called. Else fall through (to $slow's end)."""
+        nargs = len(args) - 1
+        new = sp + 4
         recursive = m == self.fn.annotations.get("method_oop")
         if not (recursive and self.installed()):
             # the target's table index, from its method info record (0: not translated); a
@@ -516,7 +529,7 @@ class Lowerer:
         self.w("      (local.set $r (call $vm_resume_frame (local.get $new)))")
         self.w(f"      {self.unless_answered()}))))")
         self.w("  (if (i32.load offset=16 (local.get $new)) (then (call $ctx_kill (i32.load offset=16 (local.get $new)))))")
-        self.w("  (br $called))")
+        self.w("  (br $called)")
 
     # --- instructions ------------------------------------------------------------------------
     def block(self, lab: str):

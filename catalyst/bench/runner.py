@@ -254,8 +254,9 @@ def llm_summary(vm) -> list[str]:
              f"{s['llm_cache_hits']} cache hits, {s['llm_seconds']:.1f} s in the pass"]
     for r in s.get("llm_results", []):
         if r["outcome"].startswith("installed"):
-            lines.append(f"  {r['method']}: {r['outcome']}, {r['speedup']:.2f}x the baseline in "
-                         f"validation ({r['candidate_ms']:.3f} ms against {r['baseline_ms']:.3f} ms)")
+            lines.append(f"  {r['method']}: {r['outcome']}, {r['speedup']:.2f}x the baseline's speed in "
+                         f"validation (geometric mean of the inputs' ratios; medians over the inputs "
+                         f"{r['candidate_ms']:.3f} ms against {r['baseline_ms']:.3f} ms)")
         else:
             lines.append(f"  {r['method']}: {r['outcome']}" + (f" ({r['reason'][:100]})" if r.get("reason") else ""))
     if s.get("llm_disabled"):

@@ -8,7 +8,9 @@ receiver's class and the target's installed table index at run time and, when bo
 the callee frame itself and calls the translation through the table; otherwise (another class,
 target not translated) it falls back to the full send. Results are the same either way.
 Targets that only answer an instance variable or self (accessors) are inlined: behind the same
-class guard the lowering loads the value instead of calling. A target whose primitive the
+class guard the lowering loads the value instead of calling. A site that saw two to four
+classes, all with such targets, gets `cases=[class:kind ...]`: one class test per case, kind a
+trivial body (as above) or `call:<method>:<numTemps>`, a direct call of that target. A target whose primitive the
 lowering knows (INLINE_PRIMITIVES: at:, at:put:, size on pointer and byte objects, String's
 at: and at:put:, basicNew and basicNew:), at a site whose receiver classes (up to the inline
 cache's four) all run that same method, gets `prim=<index> guards=[class indices]` instead:
@@ -51,15 +53,18 @@ def run(fn: Function) -> bool:
         if i.attrs.get("mega") or not fb:
             continue
         if len(fb) > 1:
-            # a small polymorphic site: inline it when every target is trivial (accessors,
-            # constants, self), one class guard per case
+            # a small polymorphic site: one class test per case, each either the trivial
+            # target's value (accessors, constants, self) or a direct call of its translation
             cases = []
             for ci in fb:
                 t = resolve(ci, i.attrs["sel"])
-                if t is None or t[4] is None or t[1] != 0 or i.attrs["nargs"] != 0:
+                if t is None or t[1] != i.attrs["nargs"]:
                     cases = []
                     break
-                cases.append(f"{ci}:{_kind(t[4])}")
+                if t[4] is not None and t[1] == 0:
+                    cases.append(f"{ci}:{_kind(t[4])}")
+                else:
+                    cases.append(f"{ci}:call:{t[0]}:{t[2]}")
             if cases:
                 i.attrs["cases"] = cases
                 depends.add(i.attrs["sel"])
