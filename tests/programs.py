@@ -84,14 +84,28 @@ def int_expr(vars_: tuple[str, ...], depth: int, sends: bool = False):
     return st.one_of(*choices, poly) if sends else st.one_of(*choices)
 
 
-def float_expr(vars_: tuple[str, ...]):
-    """Float arithmetic, including the values Squeak defines for NaN and the infinities."""
+def float_expr(vars_: tuple[str, ...], depth: int = 3):
+    """Nested Float arithmetic and comparisons (translated code keeps the intermediates
+    unboxed), including the values Squeak defines for NaN, the infinities and -0.0, mixed with
+    SmallIntegers near the boundary (two of them that overflow are LargeInteger arithmetic,
+    not Float), a Fraction and a non-number (the full send with the real objects; its error is
+    caught, like a ZeroDivide)."""
     lit = st.sampled_from(["0.5", "1.5e10", "-2.25", "3.0", "1.0e-5", "Float infinity",
-                           "Float infinity negated", "Float nan", "0.1", "1.0e308"])
-    operand = st.one_of(lit, st.sampled_from(vars_).map(lambda v: f"{v} asFloat")) \
-        if vars_ else lit
-    op = st.sampled_from(["+", "-", "*", "/"])
-    return st.tuples(operand, op, operand).map(lambda t: f"(({t[0]}) {t[1]} ({t[2]})) printString")
+                           "Float infinity negated", "Float nan", "0.1", "1.0e308",
+                           "0.0 negated", "(1/3)"])
+    leaf = st.one_of(lit, int_literal(), *([st.sampled_from(vars_)] if vars_ else []))
+
+    def nest(sub):
+        return st.tuples(sub, st.sampled_from(["+", "-", "*", "/"]), sub).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})")
+    num = st.recursive(leaf, nest, max_leaves=2 ** depth)
+    odd = st.tuples(num, st.sampled_from(["+", "*", "<"]), num).map(
+        lambda t: f"(({t[0]} {t[1]} nil) {t[1]} {t[2]})")
+    compare = st.tuples(num, st.sampled_from(["<", ">", "<=", ">=", "=", "~="]), num).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})")
+    return st.one_of(num, compare, odd).map(
+        lambda e: f"([[{e} printString] on: ZeroDivide do: [:ex | 'zd']] on: MessageNotUnderstood "
+                  f"do: [:ex | ex messageText , ex message arguments printString])")
 
 
 def statement(vars_: tuple[str, ...], target: str):
@@ -108,7 +122,9 @@ def statement(vars_: tuple[str, ...], target: str):
     capture = e.map(lambda x: f"[{target} := {target} + {x}] value.")
     cond = st.tuples(e, e).map(
         lambda t: f"{target} odd ifTrue: [{target} := {t[0]}] ifFalse: [{target} := {t[1]}].")
-    return st.one_of(assign, to_do, while_, times, capture, cond, closure_statement(e, target))
+    floats = float_expr(vars_).map(lambda f: f"{target} := {target} + {f} size.")
+    return st.one_of(assign, to_do, while_, times, capture, cond, floats,
+                     closure_statement(e, target))
 
 
 def closure_statement(e, target: str):

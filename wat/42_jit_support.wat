@@ -23,6 +23,12 @@
   (if (i32.eqz (local.get $oop)) (then (call $halt (i32.const 3) (i32.const 0) (i32.const 0))))
   (local.get $oop))
 
+;; (frame, x) -> x boxed as a Float, for an intermediate Float that translated code kept
+;; unboxed until a send needed the object (backend/lower.py, float_intermediates): no fallback
+;; can recompute it, so an exhausted heap halts the run. The frame is written back (FRAME_SP).
+(func $jit_box_float (export "jit_box_float") (param $fp i32) (param $x f64) (result i32)
+  (call $jit_out_of_memory (call $box_float (local.get $fp) (local.get $x))))
+
 ;; (frame, sp, descriptor (numCopied << 4 | numArgs), startpc) -> a BlockClosure over the frame's
 ;; context whose copied values are the top numCopied stack values.
 (func $jit_closure (export "jit_closure") (param $fp i32) (param $sp i32) (param $desc i32) (param $startpc i32) (result i32)

@@ -82,6 +82,7 @@ JIT_SUPPORT_IMPORTS = """  (import "core" "jit_closure" (func $jit_closure (para
   (import "core" "jit_instantiate" (func $jit_instantiate (param i32 i32 i32 i32 i32) (result i32)))
   (import "core" "jit_nlr" (func $jit_nlr (param i32 i32) (result i32)))
   (import "core" "jit_unwinding" (func $jit_unwinding (param i32) (result i32)))
+  (import "core" "jit_box_float" (func $jit_box_float (param i32 f64) (result i32)))
 """
 
 
@@ -106,6 +107,7 @@ class Lowerer:
         self._uses = None
         self.lab = fn.entry           # the block being lowered
         self.smallints = smallint_facts(fn)
+        self.unboxed = self.float_intermediates()
 
     def w(self, s: str):
         self.lines.append(s)
@@ -130,6 +132,8 @@ class Lowerer:
                "    (local $state i32) (local $x i64) (local $y i64) (local $r i32) (local $idx i32) (local $new i32) (local $c i32) (local $fx f64) (local $fy f64)"]
         if values:
             out.append("    " + " ".join(f"(local ${v} i32)" for v in values))
+        if self.unboxed:
+            out.append("    " + " ".join(f"(local $f{v} f64)" for v in sorted(self.unboxed)))
         if phi_tmps:
             out.append("    " + " ".join(f"(local {p} i32)" for p in phi_tmps))
         try:
@@ -183,12 +187,20 @@ class Lowerer:
         return f"(local.get ${v})"
 
     def spill(self, values: list[str], ip: int):
-        """Store values as the frame's operand stack, set FRAME_IP and FRAME_SP."""
+        """Store values as the frame's operand stack, set FRAME_IP and FRAME_SP. A Float kept
+        unboxed (float_intermediates) is boxed now: its slot holds 0 (the GC skips it) while
+        the boxing may collect, then the object."""
         for k, v in enumerate(values):
             self.w(f"(i32.store offset={self.base + 4 * k} {self.F} {self.get(v)})")
         sp = self.base + 4 * (len(values) - 1)
         self.w(f"(i32.store offset=8 {self.F} (i32.const {ip}))")
         self.w(f"(i32.store offset=12 {self.F} (i32.add {self.F} (i32.const {sp})))")
+        for v in dict.fromkeys(v for v in values if v in self.unboxed):
+            self.w(f"(if (i32.eqz {self.get(v)}) (then")
+            self.w(f"  (local.set ${v} (call $jit_box_float {self.F} (local.get $f{v})))")
+            self.w(f"  (if (i32.eqz {self.get(v)}) (then (return (i32.const 0))))))")   # halted
+            for k in (k for k, x in enumerate(values) if x == v):
+                self.w(f"(i32.store offset={self.base + 4 * k} {self.F} {self.get(v)})")
         return sp
 
     def goto(self, src: str, dst: str):
@@ -700,11 +712,18 @@ class Lowerer:
 
     FLOAT_OPS = {"add": "f64.add", "sub": "f64.sub", "mul": "f64.mul", "lt": "f64.lt", "gt": "f64.gt",
                  "le": "f64.le", "ge": "f64.ge", "eq": "f64.eq", "ne": "f64.ne"}
+    FLOAT_ARITH = tuple(k for k in FLOAT_OPS if k not in TAGGED_COMPARE)
 
     def as_f64(self, v: str, dst: str) -> str:
-        """Code that sets dst to the value of v as a double when v is a SmallInteger or a boxed
-        Float, else branches to $nofloat."""
+        """Code that sets dst to the value of v as a double when v is a SmallInteger, a boxed
+        Float or a Float kept unboxed (float_intermediates), else branches to $nofloat."""
         x = self.get(v)
+        boxed = self.boxed_as_f64(x, dst)
+        if v in self.unboxed:
+            return f"(if (i32.eqz {x}) (then (local.set {dst} (local.get $f{v}))) (else {boxed}))"
+        return boxed
+
+    def boxed_as_f64(self, x: str, dst: str) -> str:
         return (f"(if (i32.and {x} (i32.const 1)) (then (local.set {dst} (f64.convert_i32_s (i32.shr_s {x} (i32.const 1)))))"
                 f" (else (br_if $nofloat (i32.or (i32.and {x} (i32.const 3)) (i32.ne (i32.and (i32.load {x}) "
                 f"(i32.const 0x3FFFFF)) (i32.const {self.fn.annotations['float_class']}))))"
@@ -724,6 +743,11 @@ class Lowerer:
         expr = f"({self.FLOAT_OPS[kind]} (local.get $fx) (local.get $fy))"
         if kind in TAGGED_COMPARE:
             on_result(expr)
+        elif i.result in self.unboxed:
+            # an intermediate its consumer reads as an f64: no object unless a send needs one
+            self.w(f"  (local.set $f{i.result} {expr})")
+            self.w("  (local.set $r (i32.const 0))")
+            on_result(None)
         else:
             # boxing may collect: the values on the stack under the operands (already unboxed)
             # must be in the frame, the GC's roots
@@ -733,6 +757,32 @@ class Lowerer:
             on_result(None)
         self.w(")")
         return True
+
+
+    def float_intermediates(self) -> set[str]:
+        """The int_op results that may stay unboxed: an arithmetic result all of whose uses are
+        by later int_ops of its block that have a float path, as an operand or as a live stack
+        value (under their operands). Its float path leaves the double in the f64 local $f<v>
+        and 0 (never an object) in $v: those operations' float paths read the double, and a
+        slow path that writes the stack back for its send boxes it there (spill). A result
+        with any other use (a store, phi, return or send) needs the object anyway: it is boxed
+        when made."""
+        if "float_class" not in self.fn.annotations:
+            return set()
+        uses = self.use_counts()
+        unboxed = set()
+        for b in self.fn.blocks.values():
+            made = {}      # this block's arithmetic results -> their uses by float-path int_ops
+            for i in b.instrs:
+                if i.op != "int_op" or i.attrs["kind"] not in self.FLOAT_OPS:
+                    continue
+                for v in value_args(i) + list(i.attrs.get("live", [])):
+                    if v in made:
+                        made[v] += 1
+                if i.attrs["kind"] in self.FLOAT_ARITH:
+                    made[i.result] = 0
+            unboxed |= {v for v, n in made.items() if n == uses.get(v, 0)}
+        return unboxed
 
     def int_op(self, i: Instr):
         """SmallInteger arithmetic and comparison inline when both operands are SmallIntegers
