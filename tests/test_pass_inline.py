@@ -220,3 +220,44 @@ def test_a_caller_translated_again_after_a_redefinition_inlines_the_new_callee()
     before = vm.stats()["translated_activations"]
     assert vm.eval("In new outer: 5") == "211"
     assert vm.stats()["translated_activations"] > before
+
+
+def test_direct_calls_left_by_inlining_make_the_callee_s_leaf_test_first():
+    """peel-leaf: the recursive sends at the inlining depth limit answer the constant without
+    a call when the callee's first comparison says so; otherwise they call."""
+    from catalyst.passes import peel_leaf
+    vm, plain = make(), make("off")
+    for v in (vm, plain):
+        v.file_in_text(FIB)
+    warm(vm, "12 leafFib")
+    fn, _, _ = vm.jit.compile(vm.lookup_method(vm.class_named("Integer"), "leafFib"))
+    verify(fn)
+    peeled = [i for i in fn.instructions() if i.op == "send" and i.attrs.get("peeled")]
+    assert peeled
+    for site in peeled:                # each sits behind a comparison that may answer 1 instead
+        (lab,) = [l for l, b in fn.blocks.items() if site in b.instrs]
+        preds = list(fn.cfg.predecessors(lab))
+        tests = [fn.blocks[p].instrs[-2] for p in preds if len(fn.blocks[p].instrs) > 1]
+        assert any(t.op == "int_op" and t.attrs["kind"] == "lt" for t in tests)
+    before = vm.stats()
+    assert [vm.eval(f"{n} leafFib") for n in range(16)] == [plain.eval(f"{n} leafFib") for n in range(16)]
+    after = vm.stats()
+    assert after["translated_activations"] > before["translated_activations"]
+    assert vm.eval("25 leafFib") == plain.eval("25 leafFib")
+    for expr in ("((2 raisedTo: 40) - (2 raisedTo: 40) + 6) leafFib", "-3 leafFib", "0 leafEarly"):
+        assert vm.eval(expr) == plain.eval(expr)
+    # the pass on a function with no such call changes nothing
+    fn2, _, _ = vm.jit.compile(vm.lookup_method(vm.class_named("In"), "twice:"))
+    assert not peel_leaf.run(fn2)
+
+
+def test_a_peeled_leaf_follows_a_redefinition():
+    vm = make()
+    vm.file_in_text(FIB)
+    warm(vm, "12 leafFib")
+    vm.file_in_text("!Integer methodsFor: 't'!\nleafFib\n\t^self < 2 ifTrue: [100] ifFalse: [(self - 1) leafFib + (self - 2) leafFib]! !\n")
+    warm(vm, "12 leafFib")
+    plain = make("off")
+    plain.file_in_text(FIB)
+    plain.file_in_text("!Integer methodsFor: 't'!\nleafFib\n\t^self < 2 ifTrue: [100] ifFalse: [(self - 1) leafFib + (self - 2) leafFib]! !\n")
+    assert vm.eval("14 leafFib") == plain.eval("14 leafFib")

@@ -4,7 +4,7 @@ Every pass module has `name`, `description`, `requires`, `preserves` and `run(fu
 changed`. `catalyst compile --passes a,b,c` runs any of them by name.
 """
 from catalyst.passes import (block_call, complexity, constant_fold, cse, dce, direct_call, inline,
-                             inline_blocks, llm_slot, smallint, stack_effect, temps_ssa,
+                             inline_blocks, llm_slot, peel_leaf, smallint, stack_effect, temps_ssa,
                              type_feedback)
 
 PASSES = {m.name: m for m in (
@@ -15,6 +15,7 @@ PASSES = {m.name: m for m in (
     smallint,         # SmallInteger specialization with guards
     direct_call,      # guarded direct calls for monomorphic sends
     inline,           # small monomorphic callees inlined with their own frame
+    peel_leaf,        # a direct call's constant-answering first test before the call
     inline_blocks,    # known closures' bodies inlined at their value sends
     block_call,       # direct calls of block translations for value, value:, ...
     constant_fold,    # fold constant SmallInteger arithmetic
@@ -27,7 +28,7 @@ PASSES = {m.name: m for m in (
 # locals across a loop are spilled around those calls by the register allocator, which costs
 # more than the frame loads it saves (measured: the sieve 30% slower); see passes/temps_ssa.py
 DEFAULT_PIPELINE = ("stack-effect", "complexity", "type-feedback", "smallint", "direct-call", "inline",
-                    "inline-blocks", "block-call", "constant-fold", "cse", "dce", "llm")
+                    "peel-leaf", "inline-blocks", "block-call", "constant-fold", "cse", "dce", "llm")
 
 
 def get(name: str):
