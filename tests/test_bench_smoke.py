@@ -38,3 +38,20 @@ def test_the_tiny_benchmarks_run_on_a_real_image(image_path):
     assert all(e["translated_activations"] > 0 for e in entries if e["tier"] == "jit")
     sends = [e for e in entries if e["benchmark"] == "tiny-sends"]
     assert {e["answer"] for e in sends} == {"1664079"}      # 29 benchFib, the image's own method
+
+
+def test_the_runner_pins_itself_to_one_cpu():
+    import os
+    import subprocess
+    import sys
+    from catalyst.bench import cpu
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    code = ("import os; from catalyst.bench import cpu; line = cpu.pin('fastest'); "
+            "print(len(os.sched_getaffinity(0)), line)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("1 pinned to CPU")
+    assert cpu.pin("any") == "not pinned to a CPU"
+    import pytest
+    with pytest.raises(ValueError):
+        cpu.pin("9999")

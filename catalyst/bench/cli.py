@@ -15,6 +15,9 @@ def add_parser(sub):
     p.add_argument("--image", help="run on a Squeak image instead of the embedded kernel")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: correctness only")
     p.add_argument("--no-native", action="store_true", help="skip the C baselines")
+    p.add_argument("--cpu", default="fastest",
+                   help="run everything on this CPU: a number, 'fastest' (a calibration loop "
+                        "picks it; the default) or 'any' (not pinned)")
     from catalyst.llm import commandline as llm_options
     llm_options.add_options(p)      # --llm adds the llm tier
     p.set_defaults(handler=run)
@@ -44,6 +47,12 @@ def run(args) -> int:
             print(f"catalyst bench: tier llm: {e} (for a local demonstration run "
                   "`python -m catalyst.llm.fake_server` and point CATALYST_LLM_URL at it)", file=sys.stderr)
             return 2
+    from catalyst.bench import cpu
+    try:
+        print(cpu.pin(args.cpu))
+    except ValueError as e:
+        print(f"catalyst bench: --cpu: {e}", file=sys.stderr)
+        return 2
     try:
         entries, _ = runner.run(args.names or None, tiers, args.iterations, args.warmup,
                                 smoke=args.smoke, image=args.image, native=not args.no_native)
