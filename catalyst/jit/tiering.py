@@ -171,21 +171,22 @@ class Tiering:
     def resolve_primitive(self, class_index: int, selector: int):
         """(method, primitive index) of the method a receiver of that class runs for selector,
         when it has a primitive; else None. Remembered like resolve()."""
-        key = ("primitive", class_index, selector)
+        m, prim = self._lookup(class_index, selector)
+        return (m, prim) if prim else None
+
+    def _lookup(self, class_index: int, selector: int) -> tuple[int, int]:
+        """(method oop or 0, its primitive index) a receiver of that class runs for selector;
+        remembered until method dictionaries change, as resolve()'s answers."""
+        key = ("lookup", class_index, selector)
         if key not in self._resolved:
             cls = self.core.u32(0x10000 + 4 * class_index)
             m = self.core.call("lookup", cls, selector) if cls else 0
-            prim = self.core.call("method_primitive", m) if m else 0
-            self._resolved[key] = (m, prim) if prim else None
+            self._resolved[key] = (m, self.core.call("method_primitive", m) if m else 0)
         return self._resolved[key]
 
     def _resolve(self, class_index: int, selector: int):
-        core = self.core
-        cls = core.u32(0x10000 + 4 * class_index)
-        if not cls:
-            return None
-        m = core.call("lookup", cls, selector)
-        if not m or core.call("method_primitive", m):
+        m, prim = self._lookup(class_index, selector)
+        if not m or prim:
             return None
         header = self.vm.heap.slot(m, 0) >> 1
         if header & 0x80000000 or header < 0:

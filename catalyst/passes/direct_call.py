@@ -94,17 +94,17 @@ def _kind(trivial) -> str:
     return str(trivial[1])
 
 
-def _bind_primitive(fn: Function, i, classes: list[int], depends: set) -> bool:
+def _bind_primitive(fn: Function, i, classes: list[int], depends: set, wanted=None) -> bool:
     """A send whose receiver classes all run the same method, with a primitive the lowering
-    does inline."""
+    does inline (wanted: only that one)."""
     resolve_primitive = fn.annotations.get("resolve_primitive")
-    if resolve_primitive is None or min(classes) <= 2:
+    if resolve_primitive is None or not classes or min(classes) <= 2:
         return False        # SmallIntegers and Characters: never the receivers of these
     found = {resolve_primitive(ci, i.attrs["sel"]) for ci in classes}
     if len(found) != 1 or None in found:
         return False
     (_, prim), = found
-    if INLINE_PRIMITIVES.get(prim) != i.attrs["nargs"]:
+    if INLINE_PRIMITIVES.get(prim) != i.attrs["nargs"] or wanted not in (None, prim):
         return False
     i.attrs.update(prim=prim, guards=sorted(classes))
     depends.add(i.attrs["sel"])
@@ -114,10 +114,5 @@ def _bind_primitive(fn: Function, i, classes: list[int], depends: set) -> bool:
 def _array_path(fn: Function, i, depends: set) -> bool:
     """at: / at:put: at a site without one receiver class: an inline path for Arrays, when
     Array's lookup answers the primitive (60 or 61) that path does."""
-    resolve_primitive, array = fn.annotations.get("resolve_primitive"), fn.annotations.get("array_class")
-    found = resolve_primitive(array, i.attrs["sel"]) if resolve_primitive and array else None
-    if found is None or found[1] != {16: 60, 17: 61}[i.attrs["special"]]:
-        return False
-    i.attrs.update(prim=found[1], guards=[array])
-    depends.add(i.attrs["sel"])
-    return True
+    array = fn.annotations.get("array_class")
+    return bool(array) and _bind_primitive(fn, i, [array], depends, {16: 60, 17: 61}[i.attrs["special"]])

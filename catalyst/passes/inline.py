@@ -24,7 +24,7 @@ instructions this pass knows how to move.
 from __future__ import annotations
 
 from catalyst.ir.facts import smallint_facts
-from catalyst.ir.ir import Function, Instr, value_args
+from catalyst.ir.ir import Function, Instr, successors, value_args
 
 name = "inline"
 description = "inline small monomorphic callees behind a class guard, with their own frame"
@@ -84,16 +84,9 @@ def _movable(callee: Function) -> bool:
 def _splice(fn: Function, lab: str, site: Instr, callee: Function):
     """Replace `site` (in block lab) by the callee's code; answer the continuation block."""
     blk = fn.blocks[lab]
-    k = blk.instrs.index(site)
-    before, after = blk.instrs[:k], blk.instrs[k + 1:]
-    tag = f"{lab}i{k}"
-    cont = _new_block(fn, f"{tag}c", blk.entry_pc)
+    before, after, cont, tag = split_at(fn, lab, site, "i")
     slow = _new_block(fn, f"{tag}s", blk.entry_pc)
     entry = _new_block(fn, f"{tag}e", blk.entry_pc)
-    # successors of lab now come from the continuation: their phis must say so
-    for t in _successors(after[-1]):
-        for p in fn.blocks[t].phis:
-            p.args = [f"{a.split(':')[0]}:{cont.label}" if a.split(":")[1] == lab else a for a in p.args]
     rcvr, args = site.args[1], site.args[2:]
     test = Instr("is_class", [rcvr], fn.new_value(), {"class": site.attrs["guard"], "binding": 1})
     _copy_frame(site, test)
@@ -250,20 +243,27 @@ def renamed_copy(i: Instr, rn, names: dict[str, str], frame: str) -> Instr:
     return j
 
 
+def split_at(fn: Function, lab: str, site: Instr, kind: str):
+    """Cut block lab around site: (the instructions before it, those after it, a new
+    continuation block cont that will hold the latter, the tag naming the new blocks). The
+    successors of lab come from cont now: their phis say so. The caller fills lab and cont."""
+    blk = fn.blocks[lab]
+    k = blk.instrs.index(site)
+    tag = f"{lab}{kind}{k}"
+    cont = _new_block(fn, f"{tag}c", blk.entry_pc)
+    after = blk.instrs[k + 1:]
+    for t in successors(after[-1]):
+        for p in fn.blocks[t].phis:
+            p.args = [f"{a.split(':')[0]}:{cont.label}" if a.split(":")[1] == lab else a for a in p.args]
+    return blk.instrs[:k], after, cont, tag
+
+
 def _new_block(fn: Function, label: str, pc: int):
     while label in fn.blocks:
         label += "_"
     b = fn.add_block(label)
     b.entry_pc = pc
     return b
-
-
-def _successors(t: Instr) -> list[str]:
-    if t.op == "jump":
-        return [t.args[0]]
-    if t.op == "branch":
-        return [t.args[1], t.args[2]]
-    return []
 
 
 def _copy_frame(src: Instr, dst: Instr):

@@ -25,7 +25,7 @@ already (direct-call): a redefinition drops the translation.
 from __future__ import annotations
 
 from catalyst.ir.ir import Function, Instr, value_args
-from catalyst.passes.inline import _new_block, _successors
+from catalyst.passes.inline import _new_block, split_at
 
 name = "peel-leaf"
 description = "a direct call's constant-answering first test done before the call"
@@ -107,13 +107,8 @@ def _constant_answer(callee: Function, lab: str, entry: str):
 
 def _peel(fn: Function, lab: str, site: Instr, consts: list[Instr], test: Instr, leaf_true: bool, k):
     blk = fn.blocks[lab]
-    at = blk.instrs.index(site)
-    before, after = blk.instrs[:at], blk.instrs[at + 1:]
-    tag = f"{lab}p{at}"
-    cont, test_b, leaf_b, call_b = (_new_block(fn, f"{tag}{s}", blk.entry_pc) for s in "ctlk")
-    for t in _successors(after[-1]):      # lab's successors now come from the continuation
-        for p in fn.blocks[t].phis:
-            p.args = [f"{a.split(':')[0]}:{cont.label}" if a.split(":")[1] == lab else a for a in p.args]
+    before, after, cont, tag = split_at(fn, lab, site, "p")
+    test_b, leaf_b, call_b = (_new_block(fn, f"{tag}{s}", blk.entry_pc) for s in "tlk")
     rcvr = site.args[1]
     frame = {"frame": site.attrs["frame"]} if "frame" in site.attrs else {}
     guard = Instr("is_class", [rcvr], fn.new_value(), {"class": 1, "binding": 1, **frame})
