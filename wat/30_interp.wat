@@ -23,6 +23,18 @@
   (i64.store offset=8 (global.get $jitCells) (i64.add (i64.load offset=8 (global.get $jitCells)) (i64.const 1))))
 (func $translated_activations (export "translated_activations") (result i64)
   (i64.load offset=8 (global.get $jitCells)))
+;; The host's interrupt request (a time limit ran out: Core.time_limit) is the i32 at
+;; $jitCells+24, written by a host thread while Smalltalk runs. The interpreter looks at it at
+;; every send and backward jump, translated code at its entry and loop heads (backend/lower.py),
+;; the idle primitive while it waits: every unbounded run passes one of them, and a bytecode
+;; that is neither costs nothing (wasmtime's epoch check, which this replaces, ran at every
+;; bytecode). Its callers have the registers in the globals; the trap leaves the pc in the
+;; frame, so the host names where the run stopped.
+(func $interrupt_check
+  (if (i32.load offset=24 (global.get $jitCells))
+    (then (i32.store offset=8 (global.get $fp)
+                     (call $pc_of (i32.load offset=4 (global.get $fp)) (global.get $ip)))
+          (unreachable))))
 ;; set by translated code when it hands a frame back because of depth, not a failed guard
 (global $depthDeopt (export "depth_deopt") (mut i32) (i32.const 0))
 (global $jitEnabled (export "jit_enabled") (mut i32) (i32.const 0))

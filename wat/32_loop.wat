@@ -285,7 +285,11 @@
                            (i32.load8_u (local.get $ip))))
     (local.set $ip (i32.add (i32.add (local.get $ip) (i32.const 1)) (local.get $t)))
     (br_if $next (i32.ge_s (local.get $t) (i32.const 0)))
-    ;; a back-edge: count it in the method's info record (which its activation created);
+    ;; a back-edge: where a running loop sees the host's interrupt request (as at activations)
+    (if (i32.load offset=24 (global.get $jitCells))
+      (then (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
+            (call $interrupt_check)))
+    ;; count it in the method's info record (which its activation created);
     ;; only crossing the hot threshold calls out
     (local.set $m (i32.load offset=4 (local.get $fp)))
     (local.set $e (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF)))
@@ -604,6 +608,7 @@
           (local.set $x (i64.add (local.get $x) (i64.const 3))))
         (else (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))))
       (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
+      (br_if $slow_send (i32.load offset=24 (global.get $jitCells)))   ;; the host interrupts
       ;; count the activation; crossing the hot threshold is the slow path's business
       (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
       (br_if $slow_send (i32.and (global.get $jitEnabled)
@@ -645,6 +650,7 @@
       (local.set $ip (i32.wrap_i64 (local.get $x)))
       (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
+    (call $interrupt_check)
     (if (i32.eqz (local.get $sel))
       (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
     (if (call $send (local.get $sel) (local.get $nargs) (local.get $super)

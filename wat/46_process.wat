@@ -461,6 +461,7 @@
           (local.set $until (i32.add (call $clock_ms)
                                      (i32.div_s (i32.shr_s (i32.load (global.get $sp)) (i32.const 1)) (i32.const 1000))))
           (loop $idle
+            (call $interrupt_check)
             (local.set $p (call $check_timer (i32.const 1)))
             (br_if $idle (i32.and (i32.eqz (local.get $p))
                                   (i32.and (i32.ne (global.get $timerDue) (i32.const 0))

@@ -66,6 +66,9 @@ INT_OPS = {
 # translated activations; and the depth at which translated code stops calling (jit_depth_limit).
 JIT_CELLS = 0x8E0000
 DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
+# +24: the host's interrupt request (a time limit ran out). Translated code looks at it where
+# wasmtime would put an epoch check, on entry and at loop heads, and traps (30_interp.wat).
+INTERRUPT_CHECK = f"(if (i32.load (i32.const {JIT_CELLS + 24})) (then (unreachable)))"
 DEPTH_LIMIT = 400
 
 # SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)
@@ -141,7 +144,7 @@ class Lowerer:
         except structure.Irreducible:
             self.plan = None
         if self.plan is not None:
-            self.lines = []
+            self.lines = [INTERRUPT_CHECK]
             self.tree(fn.entry)
             out += ["    " + l for l in self.lines]
             out.append("    (unreachable))")
@@ -149,6 +152,7 @@ class Lowerer:
         # an irreducible CFG: every block is a case of a br_table inside one loop
         n = len(self.order)
         out.append("    (loop $dispatch")
+        out.append("      " + INTERRUPT_CHECK)
         opens = " ".join(f"(block $B{k}" for k in reversed(range(n)))
         out.append(f"      {opens}")
         targets = " ".join(f"$B{k}" for k in range(n))
@@ -166,6 +170,7 @@ class Lowerer:
         """The code of block lab and of everything it immediately dominates."""
         if lab in self.plan.loop_headers:
             self.w(f"(loop $L{lab}")
+            self.w(INTERRUPT_CHECK)
             self.within(lab, self.plan.children[lab])
             self.w(")")
         else:

@@ -27,7 +27,6 @@ starts an image (`catalyst run --image PATH --resume [--timeout S]`).
 """
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 
 from catalyst.frontend import bytecodes as B
@@ -35,7 +34,7 @@ from catalyst.frontend.compiler import ClassScope
 from catalyst.frontend.image_model import is_method
 from catalyst.frontend.image_classes import Classes
 from catalyst.frontend.image_convert import Converted
-from catalyst.vm.core import VMTrap, engine
+from catalyst.vm.core import VMTrap
 from catalyst.vm.heap import HeapReader
 from catalyst.vm.vm import VM
 
@@ -50,24 +49,15 @@ class RunTimeout(Exception):
 
 @contextmanager
 def time_limit(core, seconds: float | None):
-    """Interrupt what runs in core's store after seconds (wasmtime's epoch interruption: a
-    timer thread advances the engine's epoch past the store's deadline, and the running code
-    traps at its next check); the trap becomes RunTimeout."""
-    if not seconds:
-        yield
-        return
-    timer = threading.Timer(seconds, engine().increment_epoch)
-    core.store.set_epoch_deadline(1)
-    timer.start()
+    """Interrupt what runs in core after seconds (Core.time_limit); the trap becomes
+    RunTimeout."""
     try:
-        yield
+        with core.time_limit(seconds):
+            yield
     except VMTrap as e:
         if e.interrupted:
             raise RunTimeout(seconds, getattr(e, "stack", [])) from None
         raise
-    finally:
-        timer.cancel()
-        core.store.set_epoch_deadline(1 << 62)
 
 
 class ImageHeapReader(HeapReader):

@@ -6,7 +6,7 @@ into a buffer, and saves what a run can change: the class table, the interpreter
 cache, inline caches and method info records, the host handles, the free lists, the object heap
 and every exported mutable global of the core (object memory state and statistics). Every `run`
 starts from that saved state (the inline caches only on exit, or after a run that changed
-the class table: they are caches), is bounded in time by wasmtime's epoch interruption, and is
+the class table: they are caches), is bounded in time (Core.time_limit), and is
 described structurally (`Outcome`); a trap or a timeout is an outcome, never an exception. On
 exit the state, the statistics, the output and the hook are put back: the program never sees
 the runs.
@@ -19,13 +19,11 @@ from __future__ import annotations
 import ctypes
 import math
 import struct
-import threading
 import time
 from dataclasses import dataclass
 
 import wasmtime
 
-from catalyst.vm.core import engine
 from catalyst.vm.heap import HeapReader
 from catalyst.vm.vm import HALT_REASONS
 
@@ -39,7 +37,6 @@ EVERY_RUN = (CLASS_TABLE, (0x20000, 0x60000), JIT_CELLS, (0x8F0000, 0x900000), (
 # entries name classes by index): the inline caches, all info records and the host handles
 INFO_TABLE = 0x460000
 ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, JIT_CELLS[0]))
-FAR_DEADLINE = 1 << 62
 STATISTICS = ("stat_interpreted_activations", "stat_sends", "stat_bailouts", "stat_primitive_calls")
 
 
@@ -199,26 +196,23 @@ class Sandbox:
         core = self.core
         before = core.call("translated_activations")
         limit = self.seconds if seconds is None else seconds
-        timer = threading.Timer(limit, engine().increment_epoch)
-        timer.start()                 # (starting a thread takes longer than a small run)
-        core.store.set_epoch_deadline(1)
         t0 = time.perf_counter()
-        try:
-            # the export itself, not core.call: a trap here needs no Smalltalk stack (which
-            # after a runaway recursion is long to describe)
-            result = core.export("vm_run")(core.store, receiver, method, self.vm.nil)
-            trap = None
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            result, trap = 0, e
-        finally:
-            timer.cancel()
-            core.store.set_epoch_deadline(FAR_DEADLINE)
+        interrupted = False
+        with core.time_limit(limit):
+            try:
+                # the export itself, not core.call: a trap here needs no Smalltalk stack (which
+                # after a runaway recursion is long to describe)
+                result = core.export("vm_run")(core.store, receiver, method, self.vm.nil)
+                trap = None
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
+                result, trap = 0, e
+                interrupted = core.interrupt_requested()
         elapsed = time.perf_counter() - t0
         translated = core.call("translated_activations") - before
         if trap is not None:
-            text = str(getattr(trap, "message", None) or trap)
-            if "interrupt" in text:
+            if interrupted:
                 return Outcome("timeout", f"did not finish within {limit:.2f} s", elapsed, translated)
+            text = str(getattr(trap, "message", None) or trap)
             return Outcome("trap", "WASM trap: " + text.splitlines()[-1].strip(), elapsed, translated)
         code = core.global_value("halt_code")
         out = bytes(self.output).decode("latin-1")

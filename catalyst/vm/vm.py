@@ -315,8 +315,8 @@ class VM:
         try:
             result = core.call(export, *args)
         except VMTrap as e:
-            if e.interrupted:          # a time limit: let the cleanup run before reporting it
-                core.store.set_epoch_deadline(1 << 62)
+            if e.interrupted:          # a time limit (it fires once): the cleanup must run
+                core.clear_interrupt()
             e.stack = self.stack()     # the frames the trap left, before they are dropped
             self._reset_stack()
             if self.jit is not None and e.trap is not None and not e.interrupted:
