@@ -5,6 +5,20 @@
 ;; bottom of the loop. The loop answers the value returned by the base frame it was started on
 ;; (FLAG_BASE), or 0 when the run halted ($haltCode) or an unwind left this loop ($unwinding).
 
+;; The values of bytecodes 113-119 (true, false, nil, -1, 0, 1, 2) as a table at $jitCells+36
+;; (+32, self's place, is unused): a load from it is cheaper than choosing among the globals.
+(func $fill_push_constants
+  (local $k i32)
+  (i32.store offset=36 (global.get $jitCells) (global.get $true))
+  (i32.store offset=40 (global.get $jitCells) (global.get $false))
+  (i32.store offset=44 (global.get $jitCells) (global.get $nil))
+  (local.set $k (i32.const 4))
+  (loop $ints
+    (i32.store offset=32 (i32.add (global.get $jitCells) (i32.shl (local.get $k) (i32.const 2)))
+               (i32.sub (i32.shl (local.get $k) (i32.const 1)) (i32.const 9)))   ;; tagged k-4
+    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+    (br_if $ints (i32.lt_u (local.get $k) (i32.const 8)))))
+
 (func $interpret (result i32)
   (local $fp i32) (local $sp i32) (local $ip i32) (local $op i32)
   (local $a i32) (local $b i32) (local $t i32) (local $x i64) (local $fa f64) (local $fb f64)
@@ -13,6 +27,7 @@
   ;; $tb: where the running frame's temporaries are (the frame, or for a BlockContext frame its
   ;; home's frame or context: 45_blockcontext.wat)
   (local $tb i32)
+  (call $fill_push_constants)
   (local.set $fp (global.get $fp))
   (local.set $tb (call $temp_base (local.get $fp)))
   (local.set $sp (global.get $sp))
@@ -95,22 +110,36 @@
                (i32.load (local.get $sp)))
     (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
     (br $next))
-    ;; 112-119 push self, true, false, nil, -1, 0, 1, 2: chosen by selects rather than a second
-    ;; indirect jump (the SmallIntegers -1..2 of 116-119 are the tagged values 2k-9)
-    (local.set $t (i32.and (local.get $op) (i32.const 7)))
+    ;; 112-119 push self, true, false, nil, -1, 0, 1, 2: the constants from the table at
+    ;; $jitCells+32 ($interpret fills it), self by a select rather than a second indirect jump
+    (local.set $t (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (i32.store (local.get $sp)
-      (select (i32.sub (i32.shl (local.get $t) (i32.const 1)) (i32.const 9))
-              (select (select (global.get $nil) (global.get $false) (i32.eq (local.get $t) (i32.const 3)))
-                      (select (global.get $true) (i32.load offset=28 (local.get $fp)) (local.get $t))
-                      (i32.ge_u (local.get $t) (i32.const 2)))
-              (i32.ge_u (local.get $t) (i32.const 4)))))
+      (select (i32.load offset=32 (i32.add (global.get $jitCells) (local.get $t)))
+              (i32.load offset=28 (local.get $fp))
+              (local.get $t))))
     ;; --- $pushed: after a push (0-63, 112-119). An arithmetic or comparison special send next
-    ;; (as in `i + 1` or `n < 2`) goes on in its handler without a dispatch of its own.
-    (local.set $op (i32.load8_u (local.get $ip)))
-    (br_if $next (i32.ne (i32.shr_u (local.get $op) (i32.const 3)) (i32.const 22)))
-    (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-    (br $g22))
+    ;; (as in `i + 1` or `n < 2`) goes on in its handler, and a push of a temporary, self or a
+    ;; constant (as in `self - 1` or `i <= n`) is done here, without a dispatch of its own.
+    (loop $pushed_next
+      (local.set $op (i32.load8_u (local.get $ip)))
+      (local.set $t (i32.shr_u (local.get $op) (i32.const 3)))
+      (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+      (br_if $g22 (i32.eq (local.get $t) (i32.const 22)))
+      (if (i32.eq (local.get $t) (i32.const 14))
+        (then (local.set $t (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
+              (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+              (i32.store (local.get $sp)
+                (select (i32.load offset=32 (i32.add (global.get $jitCells) (local.get $t)))
+                        (i32.load offset=28 (local.get $fp))
+                        (local.get $t)))
+              (br $pushed_next)))
+      (if (i32.eq (i32.and (local.get $op) (i32.const 0xF0)) (i32.const 16))
+        (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+              (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+              (br $pushed_next))))
+    (local.set $ip (i32.sub (local.get $ip) (i32.const 1)))
+    (br $next))
     ;; 120-127 returns: self, true, false, nil, top (method returns), 125 block return
     (block $r5 (block $r4 (block $r3 (block $r2 (block $r1 (block $r0 (block $bad
       (br_table $r0 $r1 $r2 $r3 $r4 $r5 $bad $bad (i32.and (local.get $op) (i32.const 7))))
@@ -324,7 +353,20 @@
             (if (i32.eq (i32.shr_s (local.get $h) (i32.const 1)) (local.get $c))
               (then (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
                     (i32.store (local.get $sp) (local.get $h))
-                    (br $next))))
+                    ;; `i := i + 1` and `^a + b`: a pop into a temporary or a return of
+                    ;; the sum goes on without a dispatch of its own
+                    (local.set $op (i32.load8_u (local.get $ip)))
+                    (if (i32.eq (i32.and (local.get $op) (i32.const 0xF8)) (i32.const 104))
+                      (then (i32.store offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
+                                       (local.get $h))
+                            (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
+                            (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+                            (br $next)))
+                    (br_if $next (i32.ne (i32.and (local.get $op) (i32.const 0xFE)) (i32.const 124)))
+                    (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+                    (local.set $a (local.get $h))
+                    (br_if $do_nlr (i32.eq (local.get $op) (i32.const 124)))
+                    (br $do_return))))
           (else
             ;; compare: the three-way order k of the operands (0 a<b, 1 a=b, 2 a>b; tagged
             ;; SmallIntegers compare as their values) picks bit k of the operator's truth
