@@ -35,6 +35,9 @@ def engine() -> wasmtime.Engine:
         # looked at only at sends, backward jumps and translated code's entries and loop heads
         # (Core.time_limit).
         cfg.cranelift_opt_level = "speed"
+        # the host keeps raw pointers into linear memory across growth: the interrupt cell a
+        # timer thread writes (Core.time_limit) must not move under it
+        cfg.memory_may_move = False
         cfg.max_wasm_stack = 1 << 20   # must stay below wasmtime's async stack size (2 MB)
         _ENGINE = wasmtime.Engine(cfg)
     return _ENGINE
@@ -157,8 +160,8 @@ class Core:
     # --- interrupts ---------------------------------------------------------------------
     # The request is the i32 at jit_cells+24 (wat/30_interp.wat, $interrupt_check). A timer
     # thread writes it straight into linear memory while the main thread runs Smalltalk: the
-    # store is not thread-safe, but a word of memory is, and wasmtime reserves a 32-bit
-    # memory's whole 4 GB range up front, so the address stays valid when the heap grows.
+    # store is not thread-safe, but a word of memory is, and the engine does not let memory
+    # move when it grows (engine(): memory_may_move), so the address stays valid.
     def _interrupt_cell(self) -> ctypes.c_int32:
         base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
         return ctypes.c_int32.from_address(base + self._exports["jit_cells"].value(self.store) + 24)
