@@ -1,7 +1,9 @@
 """The interpreter's fused bytecode pairs (wat/32_loop.wat) against what the bytecodes mean
 one at a time: a push followed by pushes of temporaries, self or constants, or by an arithmetic
 send; a SmallInteger sum or difference followed by a pop into a temporary (`i := i + 1`) or by
-a return (`^a + b`, in methods, in blocks as a block's value and as a non-local return). Each
+a return (`^a + b`, in methods, in blocks as a block's value and as a non-local return) or by a
+send of a literal selector (`(n - 1) fib`); a push followed by a jump or a return; a forward
+jump that lands on a return (the end of `^c ifTrue: [...] ifFalse: [...]`). Each
 case also runs where the fused path must not be taken: a result that overflows into a
 LargeInteger, non-SmallInteger operands, a return from a block whose home is dead."""
 import pytest
@@ -13,6 +15,10 @@ SOURCE = """Object subclass: #Fz
 	classVariableNames: ''
 	poolDictionaries: ''
 	category: 'Tests'!
+
+!Integer methodsFor: 't'!
+fib
+	^self < 2 ifTrue: [1] ifFalse: [(self - 1) fib + (self - 2) fib]! !
 
 !Fz methodsFor: 't'!
 sum: a with: b
@@ -31,6 +37,20 @@ nonLocal: a with: b
 	^0!
 escaping: a
 	^[:b | ^a + b]!
+fib: n
+	^n < 2 ifTrue: [1] ifFalse: [(n - 1) fib + (n - 2) fib]!
+choose: c
+	^c == true ifTrue: [1] ifFalse: [c ifNil: [2] ifNotNil: [:x | x]]!
+chooseInBlock: c
+	#(1) do: [:e | ^c ifTrue: [e] ifFalse: [e + 1]].
+	^0!
+valueOf: x
+	^[:y | y] value: x!
+atPut: n
+	| a |
+	a := Array new: n.
+	1 to: n do: [:i | a at: i put: i].
+	^a!
 pushes: a
 	| t u |
 	t := a. u := a + 1.
@@ -81,3 +101,25 @@ def test_a_sum_that_overflows_is_popped_as_a_large_integer(vm):
 
 def test_runs_of_pushes(vm):
     assert vm.eval("Fz new pushes: 5") == "{true . 5 . 6 . true . false . nil . -1 . 0 . 1 . 2 . 5 . Fz . 6}"
+
+
+def test_a_sum_sent_a_literal_selector(vm):
+    assert vm.eval("20 fib") == "10946"
+    assert vm.eval("Fz new fib: 20") == "10946"
+    assert vm.eval(f"({MAX} + 1) class") == "LargePositiveInteger"
+    assert vm.eval(f"(({MAX} + 1) - 1) printString size") == str(len(str(MAX)))
+
+
+@pytest.mark.parametrize("c,want", [("true", "1"), ("nil", "2"), ("7", "7")])
+def test_a_jump_that_lands_on_a_return(vm, c, want):
+    assert vm.eval(f"Fz new choose: {c}") == want
+
+
+def test_a_jump_that_lands_on_a_non_local_return(vm):
+    assert vm.eval("Fz new chooseInBlock: true") == "1"
+    assert vm.eval("Fz new chooseInBlock: false") == "2"
+
+
+def test_a_push_then_a_return_or_a_store(vm):
+    assert vm.eval("Fz new valueOf: 42") == "42"
+    assert vm.eval("Fz new atPut: 5") == "#(1 2 3 4 5)"

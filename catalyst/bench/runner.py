@@ -194,26 +194,33 @@ class Trial:
         return result
 
 
-def run_benchmark(vms: dict, bench: Benchmark, size: int, iterations: int, warmup: int) -> list[Result]:
+def run_benchmark(vms: dict, bench: Benchmark, size: int, iterations: int, warmup: int,
+                  baseline=None) -> tuple[list[Result], list[float]]:
     """Every tier on one benchmark, run by run: each tier's first run, then each warm-up and
-    timed run in turn for every tier, so that the machine's changing load hits them alike."""
+    timed run in turn for every tier, so that the machine's changing load hits them alike.
+    `baseline()`, when given, times one run of the C version after each timed round; answer
+    (the tiers' results, the C rates of those rounds)."""
     trials = [Trial(vm, bench, tier, size) for tier, vm in vms.items()]
     for t in trials:
         t.result.first_s = t.timed()
     for _ in range(warmup):
         for t in trials:
             t.result.warmup_s += t.timed()
+    native_runs = []
     for _ in range(iterations):
         for t in trials:
             t.result.runs.append(t.timed())
-    return [t.finish() for t in trials]
+        if baseline is not None:
+            native_runs.append(baseline())
+    return [t.finish() for t in trials], native_runs
 
 
 def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit"),
         iterations: int = 5, warmup: int = 1, smoke: bool = False, image: str | None = None,
         native: bool = True, out=print) -> tuple[list[dict], dict[str, float]]:
-    """Run the suite; print the table with `out`; answer (json entries, native rates)."""
-    from catalyst.bench.native import native_rates
+    """Run the suite; print the table with `out`; answer (json entries, native rates: the
+    median of the C runs interleaved with each benchmark's timed rounds)."""
+    from catalyst.bench.native import Baselines
     benches = [BY_NAME[n] for n in names] if names else list(SUITE)
     if image:
         skipped = [b.name for b in benches if b.name not in IMAGE_BENCHMARKS]
@@ -223,19 +230,28 @@ def run(names: list[str] | None = None, tiers: tuple[str, ...] = ("interp", "jit
                 f"skipped: {', '.join(skipped)}")
         if not benches:
             raise BenchmarkFailed("nothing to run on an image: choose tiny-bytecodes and/or tiny-sends")
+    baselines = Baselines(quick=smoke) if native and any(b.unit for b in benches) else None
+    if baselines is not None:
+        out(baselines.message)
     native_r: dict[str, float] = {}
-    if native and any(b.unit for b in benches):
-        native_r, msg = native_rates(quick=smoke)
-        out(msg)
     entries: list[dict] = []
-    # one VM per tier for the whole suite
-    vms = {tier: make_vm(tier, image) for tier in tiers}
-    for bench in benches:
-        size = bench.smoke if smoke else bench.full
-        results = run_benchmark(vms, bench, size, iterations, warmup)
-        interp_res = next((r for r in results if r.tier == "interp"), None)
-        for res in results:
-            entries.append(res.as_json(interp_res if res.tier != "interp" else None, native_r))
+    try:
+        # one VM per tier for the whole suite
+        vms = {tier: make_vm(tier, image) for tier in tiers}
+        for bench in benches:
+            size = bench.smoke if smoke else bench.full
+            c_run = None
+            if baselines is not None and bench.name in baselines.exes:
+                c_run = lambda name=bench.name: baselines.run_once(name)
+            results, c_rates = run_benchmark(vms, bench, size, iterations, warmup, c_run)
+            if c_rates:
+                native_r[bench.name] = statistics.median(c_rates)
+            interp_res = next((r for r in results if r.tier == "interp"), None)
+            for res in results:
+                entries.append(res.as_json(interp_res if res.tier != "interp" else None, native_r))
+    finally:
+        if baselines is not None:
+            baselines.close()
     llm_report = llm_summary(vms["llm"]) if "llm" in vms else []
     out(format_table(entries))
     if llm_report:
