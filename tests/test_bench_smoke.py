@@ -1,5 +1,9 @@
 """Benchmark suite smoke run: every benchmark verifies its own answer in both tiers (tiny sizes),
 and the translated tier really runs translated code."""
+import statistics
+
+import pytest
+
 from catalyst.bench import runner
 
 
@@ -55,3 +59,30 @@ def test_the_runner_pins_itself_to_one_cpu():
     import pytest
     with pytest.raises(ValueError):
         cpu.pin("9999")
+
+
+def test_the_c_baselines_run_once_per_timed_round():
+    """The C versions run interleaved with the tiers (one run after each timed round), and the
+    reported rate is the median of those runs."""
+    from catalyst.bench import native
+    if native.find_compiler() is None:
+        pytest.skip("no C compiler")
+    calls = []
+    real = native.Baselines.run_once
+
+    def counted(self, bench):
+        rate = real(self, bench)
+        calls.append((bench, rate))
+        return rate
+
+    with pytest.MonkeyPatch().context() as mp:
+        mp.setattr(native.Baselines, "run_once", counted)
+        entries, rates = runner.run(["tiny-sends", "tiny-bytecodes"], ("interp",), iterations=3,
+                                    warmup=0, smoke=True, out=lambda line: None)
+    assert [b for b, _ in calls] == ["tiny-sends"] * 3 + ["tiny-bytecodes"] * 3
+    for bench in ("tiny-sends", "tiny-bytecodes"):
+        runs = [r for b, r in calls if b == bench]
+        assert all(r > 0 for r in runs)
+        assert rates[bench] == statistics.median(runs)
+        e = next(e for e in entries if e["benchmark"] == bench)
+        assert e["native_rate"] == rates[bench] and e["fraction_of_native"] == e["rate"] / rates[bench]
