@@ -33,6 +33,15 @@
   (local.set $sp (global.get $sp))
   (local.set $ip (global.get $ip))
   (loop $next
+    ;; Nothing but fp, sp, ip and tb lives from one bytecode to the next: starting the scratch
+    ;; locals afresh tells the compiler so (a read of one that some path leaves unwritten would
+    ;; otherwise carry it around the loop, and the register allocator spills what it carries).
+    (local.set $op (i32.const 0)) (local.set $a (i32.const 0)) (local.set $b (i32.const 0))
+    (local.set $t (i32.const 0)) (local.set $x (i64.const 0)) (local.set $fa (f64.const 0))
+    (local.set $fb (f64.const 0)) (local.set $sel (i32.const 0)) (local.set $nargs (i32.const 0))
+    (local.set $super (i32.const 0)) (local.set $sendIp (i32.const 0)) (local.set $m (i32.const 0))
+    (local.set $ci (i32.const 0)) (local.set $e (i32.const 0)) (local.set $h (i32.const 0))
+    (local.set $c (i32.const 0))
     (block $do_send
     (block $do_send1
     (block $do_return
