@@ -234,3 +234,23 @@ def test_fake_server_command_serves_canned_candidates():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_candidates_get_the_interrupt_checks_of_translated_code():
+    """The core runs without wasmtime's epoch checks, so every loop of a candidate, and its
+    entry, test the host's interrupt request as translated code does."""
+    from catalyst.backend.lower import INTERRUPT_CHECK
+    from catalyst.llm.parse import with_interrupt_checks
+    func = ("(func $m (param $fp i32) (result i32) (local $x i32) (local $loop i32) ;; a loop in a comment\n"
+            " (loop $loop (br $loop)) (; loop ;) loop $l (result i32) (i32.const 1) end drop"
+            " (block $b (loop (br 0))) (local.get $loop))")
+    out = with_interrupt_checks(func)
+    assert out.count(INTERRUPT_CHECK) == 4           # the entry and three loops
+    assert "(local $loop i32) " + INTERRUPT_CHECK in out
+    assert "(loop $loop " + INTERRUPT_CHECK in out
+    assert "loop $l (result i32) " + INTERRUPT_CHECK in out
+    assert "(loop " + INTERRUPT_CHECK in out
+    assert "comment" not in out
+    # and it still assembles and validates (the checks go where instructions may stand)
+    from catalyst.backend.install import assemble
+    assemble("(module (memory 256) " + out.replace("$m ", "$method ", 1) + ")")

@@ -16,6 +16,9 @@ SOURCE = """Object subclass: #Tl
 	category: 'Tests'!
 
 !Tl methodsFor: 't'!
+spinEmpty
+	[true] whileTrue: [].
+	^0!
 spin
 	| n |
 	n := 0.
@@ -29,10 +32,11 @@ blockFib: k
 	^b value: k! !
 """
 
-# each of these runs for minutes or forever: a loop (backward jumps), a recursion without a
-# loop (sends only), a recursion through a block (block value sends)
+# each of these runs for minutes or forever: a loop (backward jumps), one whose body does
+# nothing, a recursion without a loop (sends only), a recursion through a block (block sends)
 RUNAWAY = {
     "loop": "Tl new spin",
+    "empty loop": "Tl new spinEmpty",     # nothing stored: the check must not be hoisted
     "recursion": "Tl new fib: 60",
     "block recursion": "Tl new blockFib: 60",
 }

@@ -31,7 +31,7 @@
 ;; bytecode). Its callers have the registers in the globals; the trap leaves the pc in the
 ;; frame, so the host names where the run stopped.
 (func $interrupt_check
-  (if (i32.load offset=24 (global.get $jitCells))
+  (if (i32.atomic.load offset=24 (global.get $jitCells))
     (then (i32.store offset=8 (global.get $fp)
                      (call $pc_of (i32.load offset=4 (global.get $fp)) (global.get $ip)))
           (unreachable))))

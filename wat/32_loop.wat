@@ -362,7 +362,7 @@
             (local.set $a (i32.load (local.get $sp)))
             (br $do_nlr)))
     ;; a back-edge: where a running loop sees the host's interrupt request (as at activations)
-    (if (i32.load offset=24 (global.get $jitCells))
+    (if (i32.atomic.load offset=24 (global.get $jitCells))
       (then (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
             (call $interrupt_check)
             (unreachable)))
@@ -720,7 +720,7 @@
           (local.set $x (i64.add (local.get $x) (i64.const 3))))
         (else (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))))
       (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
-      (br_if $slow_send (i32.load offset=24 (global.get $jitCells)))   ;; the host interrupts
+      (br_if $slow_send (i32.atomic.load offset=24 (global.get $jitCells)))   ;; the host interrupts
       ;; count the activation; crossing the hot threshold is the slow path's business
       (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
       (br_if $slow_send (i32.and (global.get $jitEnabled)

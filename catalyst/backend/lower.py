@@ -67,8 +67,11 @@ INT_OPS = {
 JIT_CELLS = 0x8E0000
 DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
 # +24: the host's interrupt request (a time limit ran out). Translated code looks at it where
-# wasmtime would put an epoch check, on entry and at loop heads, and traps (30_interp.wat).
-INTERRUPT_CHECK = f"(if (i32.load (i32.const {JIT_CELLS + 24})) (then (unreachable)))"
+# wasmtime would put an epoch check, on entry and at loop heads, and traps (30_interp.wat). The
+# load is atomic: another thread writes the cell, and a plain load in a loop that stores
+# nothing is one the compiler may take from before the loop (cranelift did: `[true] whileTrue:
+# []` translated ran on past its time limit).
+INTERRUPT_CHECK = f"(if (i32.atomic.load (i32.const {JIT_CELLS + 24})) (then (unreachable)))"
 DEPTH_LIMIT = 400
 
 # SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)

@@ -6,7 +6,8 @@
 unbalanced parentheses, a function that imports or exports, and instructions a translated
 method may not use (growing memory, changing tables, setting globals other than `$fp`, the
 depth flag and the ones the baseline sets: `settable_globals(baseline_wat)`). `candidate_module(baseline_wat, func)` puts the function in place of the
-baseline's `$method`, keeping the module's name, imports and type.
+baseline's `$method`, keeping the module's name, imports and type, with the interrupt checks
+that bound its run time (`with_interrupt_checks`).
 """
 from __future__ import annotations
 
@@ -112,11 +113,32 @@ def check_policy(func: str, settable: set) -> None:
 
 
 def candidate_module(baseline_wat: str, func: str) -> str:
-    """The baseline module with its `$method` replaced by func (named and exported as method)."""
+    """The baseline module with its `$method` replaced by func (named and exported as method),
+    instrumented for time limits (`with_interrupt_checks`)."""
     start = baseline_wat.find("(func $method")
     if start < 0:
         raise RejectedAnswer("the baseline module has no $method to replace")
     end = _balanced_end(baseline_wat, start)
     func = re.sub(r"^\(func(\s+\$[^\s()]+)?(\s*\(export\s+\"[^\"]*\"\))?",
-                  '(func $method (export "method")', func)
+                  '(func $method (export "method")', with_interrupt_checks(func))
     return baseline_wat[:start] + func + baseline_wat[end:]
+
+
+# a `loop` instruction (folded or flat; not part of a label such as $loop), its label and the
+# block type after it
+_LOOP = re.compile(r"(?<![\w$.])loop(?![\w$.])(\s+\$[^\s()]+)?((\s*\((type|param|result)\b[^()]*\))*)")
+_LOCALS = re.compile(r"(\s*\(local\b[^()]*\))*")
+
+
+def with_interrupt_checks(func: str) -> str:
+    """func with the host's interrupt request tested on entry and at the head of every loop,
+    where the backend's own translations test it (backend/lower.py INTERRUPT_CHECK): the core
+    runs without wasmtime's epoch checks, so a candidate's endless loop, or endless tail
+    calls, would otherwise run past the sandbox's time limit forever. Comments go (a `loop` in
+    one is not code)."""
+    from catalyst.backend.lower import INTERRUPT_CHECK
+    code = re.sub(r"\(;.*?;\)", " ", re.sub(r";;[^\n]*", "", func), flags=re.S)
+    code = _LOOP.sub(lambda m: m.group(0) + " " + INTERRUPT_CHECK, code)
+    body = len(_head(code))
+    body += _LOCALS.match(code, body).end() - body
+    return code[:body] + " " + INTERRUPT_CHECK + code[body:]

@@ -30,6 +30,7 @@ def engine() -> wasmtime.Engine:
     if _ENGINE is None:
         cfg = wasmtime.Config()
         cfg.wasm_tail_call = True
+        cfg.wasm_threads = True      # atomic loads of the interrupt cell (Core.time_limit)
         # No epoch interruption: its check ran at every loop head, which in the interpreter is
         # every bytecode (14% of benchFib). Time limits use the core's own interrupt request,
         # looked at only at sends, backward jumps and translated code's entries and loop heads
