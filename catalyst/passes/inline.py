@@ -24,7 +24,8 @@ instructions this pass knows how to move.
 from __future__ import annotations
 
 from catalyst.ir.facts import smallint_facts
-from catalyst.ir.ir import Function, Instr, successors, value_args
+from catalyst.ir.ir import Function, Instr, successors
+from catalyst.ir.leaf import LeafShape, leaf_shapes
 
 name = "inline"
 description = "inline small monomorphic callees behind a class guard, with their own frame"
@@ -147,51 +148,39 @@ def _splice(fn: Function, lab: str, site: Instr, callee: Function):
     deps.add(site.attrs["sel"])
     deps.update(callee.annotations.get("depends_on", ()))
     fn.rebuild_cfg()
-    _sink_frame(fn, entry, names[callee.entry], site, cont)
+    _sink_frame(fn, entry, site, cont, callee, names, rn)
     return cont
 
 
-def _sink_frame(fn: Function, entry, head_label: str, site: Instr, cont):
+def _sink_frame(fn: Function, entry, site: Instr, cont, callee: Function, names: dict[str, str], rn):
     """When the callee starts with a comparison of SmallIntegers that may lead straight to a
-    return of a constant (`n < 2 ifTrue: [^1]`, or `^n < 2 ifTrue: [1] ifFalse: [...]`), make
-    its frame only on the other way: those instructions need no frame (no slow path, nothing
-    that deoptimizes, sends or collects), so the leaf case costs the comparison alone. entry
-    holds the frame_push; head_label is the callee's first block; cont the continuation."""
-    head = fn.blocks[head_label]
-    frame = entry.instrs[0]
-    if list(fn.cfg.predecessors(head_label)) != [entry.label] or head.phis or len(head.instrs) < 2:
+    return (a leaf shape, ir/leaf.py: `n < 2 ifTrue: [^1]`, or `^n < 2 ifTrue: [1] ifFalse:
+    [...]`), make its frame only on the other way: those instructions need no frame (no slow
+    path, nothing that deoptimizes, sends or collects), so the leaf case costs the comparison
+    alone. Requires the callee spliced into fn: entry holds the frame_push, cont is the
+    continuation, names and rn are the splice's renaming of the callee's labels and values."""
+    shape = next((s for s in leaf_shapes(callee) if _sinkable(callee, s)), None)
+    if shape is None:
         return
-    *body, br = head.instrs
-    test = body[-1]
-    if (br.op != "branch" or test.op != "int_op" or br.args[0] != test.result
-            or test.attrs["kind"] not in ("lt", "gt", "le", "ge", "eq", "ne")
-            or br.args[1] == br.args[2] or not all(i.op == "const" for i in body[:-1])):
-        return
+    head_label = names[callee.entry]
     known = smallint_facts(fn)[head_label]
-    uses = sum(1 for i in fn.instructions() for v in value_args(i) + list(i.attrs.get("live", []))
-               if v == test.result)
-    if uses != 1 or not (test.args[1] in known and test.args[2] in known):
+    if not all(rn(a) in known for a in shape.test.args[1:]):
         return                       # the comparison could take its slow path: a send
-    for leaf in br.args[1:]:
-        other = br.args[2] if leaf == br.args[1] else br.args[1]
-        ret = _leaf_return(fn, leaf, head_label, frame.result, cont.label)
-        if ret is not None and list(fn.cfg.predecessors(other)) == [head_label] and not fn.blocks[other].phis:
-            break
-    else:
-        return
-    value, merge = ret
+    head, leaf, other = fn.blocks[head_label], names[shape.leaf], names[shape.other]
+    frame, br = entry.instrs[0], head.instrs[-1]
     # the frame is made on the way to `other`; the leaf goes to the continuation without one
     push = _new_block(fn, f"{head_label}f", head.entry_pc)
     push.instrs = [frame, _with_frame(Instr("jump", [other]), site)]
     br.args = [br.args[0]] + [push.label if a == other else a for a in br.args[1:]]
     entry.instrs = [_with_frame(Instr("jump", [head_label]), site)]
     lb = fn.blocks[leaf]
-    if merge is None:
+    if shape.merge is None:          # its `ret` became frame_pop + jump to cont
         lb.instrs = [i for i in lb.instrs if i.op != "frame_pop"]
     else:                            # the leaf leaves the callee's merge block out
-        for p in fn.blocks[merge].phis:
+        for p in fn.blocks[names[shape.merge]].phis:
             p.args = [a for a in p.args if a.split(":")[1] != leaf]
-        cont.phis[0].args = [a for a in cont.phis[0].args if a.split(":")[1] != leaf] + [f"{value}:{leaf}"]
+        cont.phis[0].args = ([a for a in cont.phis[0].args if a.split(":")[1] != leaf]
+                             + [f"{rn(shape.value)}:{leaf}"])
         lb.instrs[-1] = Instr("jump", [cont.label])
     for i in head.instrs + lb.instrs:      # they run in the caller's frame now
         i.attrs.pop("frame", None)
@@ -199,30 +188,14 @@ def _sink_frame(fn: Function, entry, head_label: str, site: Instr, cont):
     fn.rebuild_cfg()
 
 
-def _leaf_return(fn: Function, lab: str, head_label: str, frame: str, cont: str):
-    """(value, merge) when block lab, entered only from head, makes only constants and returns
-    one of them: by the frame_pop and jump that its `ret` became (merge None), or through the
-    callee's merge block that returns a phi (merge: that block); else None."""
-    b = fn.blocks[lab]
-    if list(fn.cfg.predecessors(lab)) != [head_label] or b.phis:
-        return None
-    *consts, last = b.instrs
-    if last.op != "jump" or not all(i.op in ("const", "frame_pop") for i in consts):
-        return None
-    cont_phi = fn.blocks[cont].phis[0]
-    if last.args == [cont] and consts and consts[-1].op == "frame_pop" and consts[-1].args == [frame]:
-        v = next(a.split(":")[0] for a in cont_phi.args if a.split(":")[1] == lab)
-        return v, None
-    merge = fn.blocks[last.args[0]]
-    if len(merge.phis) != 1 or any(i.op == "frame_pop" for i in consts):
-        return None
-    rest = [i for i in merge.instrs if i.op != "phi"]
-    returned = next((a.split(":")[0] for a in cont_phi.args if a.split(":")[1] == merge.label), None)
-    if ([i.op for i in rest] != ["frame_pop", "jump"] or rest[0].args != [frame]
-            or rest[1].args != [cont] or returned != merge.phis[0].result):
-        return None
-    v = next(a.split(":")[0] for a in merge.phis[0].args if a.split(":")[1] == lab)
-    return (v, merge.label) if v in {i.result for i in consts} else None
+def _sinkable(callee: Function, shape: LeafShape) -> bool:
+    """Whether the frame may be made on the way to shape.other alone: nothing comes back to the
+    callee's entry (it would come with the frame made, and the leaf no longer pops it), and
+    `other` is entered by the branch alone and has no phis (so sending that one way through the
+    block that makes the frame changes nothing else)."""
+    return (not list(callee.cfg.predecessors(callee.entry))
+            and list(callee.cfg.predecessors(shape.other)) == [callee.entry]
+            and not callee.blocks[shape.other].phis)
 
 
 def renamed_copy(i: Instr, rn, names: dict[str, str], frame: str) -> Instr:
