@@ -114,3 +114,12 @@ def test_limits_are_per_vm():
         trap, elapsed = interrupted_run(a, "Tl new spin", 0.3)   # b's request must not stop a
     assert trap.interrupted and 0.3 <= elapsed < 2.0
     assert a.eval("3 + 4") == "7" and b.eval("3 + 4") == "7"
+
+
+def test_a_lookup_up_a_circular_superclass_chain_stops_at_its_limit():
+    """The core follows Smalltalk pointers in a few loops of its own (lookup, process lists):
+    a program or a corrupt image can make them circular, and the limit still holds."""
+    vm = make("off")
+    trap, elapsed = interrupted_run(vm, "| t | t := Tl new. Tl instVarAt: 1 put: Tl. t foo")
+    assert trap.interrupted and 0.2 <= elapsed < 2.0
+    assert vm.eval("3 + 4") == "7"

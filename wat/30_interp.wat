@@ -30,6 +30,11 @@
 ;; that is neither costs nothing (wasmtime's epoch check, which this replaces, ran at every
 ;; bytecode). Its callers have the registers in the globals; the trap leaves the pc in the
 ;; frame, so the host names where the run stopped.
+;; Loops that follow pointers of Smalltalk objects (a superclass chain, a process list) or wait
+;; for the timer look at the request too: a corrupt image or program can make the chain
+;; circular, and a time limit must still stop the run.
+(func $interrupt_trap
+  (if (i32.atomic.load offset=24 (global.get $jitCells)) (then (unreachable))))
 (func $interrupt_check
   (if (i32.atomic.load offset=24 (global.get $jitCells))
     (then (i32.store offset=8 (global.get $fp)
@@ -215,6 +220,7 @@
   (local.set $c (local.get $class))
   (block $notfound
     (loop $up
+      (call $interrupt_trap)
       (br_if $notfound (i32.or (i32.eqz (local.get $c)) (i32.eq (local.get $c) (global.get $nil))))
       (local.set $m (call $dict_lookup (i32.load offset=12 (local.get $c)) (local.get $sel)))
       (if (local.get $m)

@@ -340,6 +340,7 @@
 (func $inherits_from (param $c i32) (param $ancestor i32) (result i32)
   (block $no
     (loop $up
+      (call $interrupt_trap)
       (br_if $no (i32.or (i32.eqz (local.get $c)) (i32.eq (local.get $c) (global.get $nil))))
       (if (i32.eq (local.get $c) (local.get $ancestor)) (then (return (i32.const 1))))
       (local.set $c (i32.load offset=8 (local.get $c)))

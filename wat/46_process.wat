@@ -87,6 +87,7 @@
   (local.set $prev (global.get $nil))
   (block $done
     (loop $walk
+      (call $interrupt_trap)
       (if (i32.eq (local.get $cur) (global.get $nil)) (then (return (i32.const 0))))
       (br_if $done (i32.eq (local.get $cur) (local.get $p)))
       (local.set $prev (local.get $cur))
@@ -169,6 +170,7 @@
 (func $next_process (result i32)
   (local $p i32)
   (loop $again
+    (call $interrupt_trap)
     (drop (call $check_timer (i32.const 0)))
     (local.set $p (call $wake_highest))
     (if (local.get $p) (then (return (local.get $p))))
