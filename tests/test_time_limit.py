@@ -123,3 +123,20 @@ def test_a_lookup_up_a_circular_superclass_chain_stops_at_its_limit():
     trap, elapsed = interrupted_run(vm, "| t | t := Tl new. Tl instVarAt: 1 put: Tl. t foo")
     assert trap.interrupted and 0.2 <= elapsed < 2.0
     assert vm.eval("3 + 4") == "7"
+
+
+def test_an_outer_limit_that_runs_out_during_an_inner_one_still_stops_the_run():
+    """A sandbox run (its own short limit) inside a program run under --timeout: the inner
+    limit clears the request when it ends, and must renew the outer one's if it ran out."""
+    vm = make("off")
+    t0 = time.perf_counter()
+    with pytest.raises(VMTrap) as e:
+        with vm.core.time_limit(0.2):
+            with pytest.raises(VMTrap):
+                with vm.core.time_limit(0.5):
+                    vm.eval("Tl new spin")          # the outer limit fires first, inside
+            assert vm.core.interrupt_requested(), "the outer request was renewed"
+            vm.eval("Tl new spin")                  # so this stops at once
+    assert e.value.interrupted and time.perf_counter() - t0 < 2.0
+    assert not vm.core.interrupt_requested()
+    assert vm.eval("3 + 4") == "7"

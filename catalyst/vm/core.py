@@ -77,6 +77,7 @@ class Core:
     def __init__(self, optimize: int = 0, stdout: Callable[[bytes], None] | None = None,
                  stderr: Callable[[bytes], None] | None = None):
         self.store = wasmtime.Store(engine())
+        self._deadlines: list[float] = []      # of the time limits in force (time_limit)
         self._out = stdout or (lambda b: (sys.stdout.buffer.write(b), sys.stdout.flush()))
         self._err = stderr or (lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()))
         self.on_method_hot: Callable[[int], None] = lambda method: None
@@ -177,7 +178,8 @@ class Core:
     def time_limit(self, seconds: float | None):
         """Stop what runs inside after `seconds` (None or 0: no limit): the running code traps
         at its next send, backward jump or translated loop head, and the caller sees a VMTrap
-        whose `interrupted` is set."""
+        whose `interrupted` is set. Limits nest (a sandbox run inside a program run under
+        --timeout): leaving an inner one renews the request if an outer one has run out."""
         if not seconds:
             yield
             return
@@ -186,6 +188,8 @@ class Core:
         def request():
             cell.value = 1
 
+        deadline = time.monotonic() + seconds
+        self._deadlines.append(deadline)
         timer = threading.Timer(seconds, request)
         timer.daemon = True
         timer.start()
@@ -194,7 +198,10 @@ class Core:
         finally:
             timer.cancel()
             timer.join()          # a request being made now lands before it is cleared
+            self._deadlines.remove(deadline)
             self.clear_interrupt()
+            if any(d <= time.monotonic() for d in self._deadlines):
+                cell.value = 1
 
     # --- memory -------------------------------------------------------------------------
     def view(self) -> memoryview:
