@@ -61,7 +61,7 @@ def test_the_runner_pins_itself_to_one_cpu():
         cpu.pin("9999")
 
 
-def test_the_c_baselines_run_once_per_timed_round():
+def test_the_c_baselines_run_once_per_timed_round(monkeypatch):
     """The C versions run interleaved with the tiers (one run after each timed round), and the
     reported rate is the median of those runs."""
     from catalyst.bench import native
@@ -75,10 +75,9 @@ def test_the_c_baselines_run_once_per_timed_round():
         calls.append((bench, rate))
         return rate
 
-    with pytest.MonkeyPatch().context() as mp:
-        mp.setattr(native.Baselines, "run_once", counted)
-        entries, rates = runner.run(["tiny-sends", "tiny-bytecodes"], ("interp",), iterations=3,
-                                    warmup=0, smoke=True, out=lambda line: None)
+    monkeypatch.setattr(native.Baselines, "run_once", counted)
+    entries, rates = runner.run(["tiny-sends", "tiny-bytecodes"], ("interp",), iterations=3,
+                                warmup=0, smoke=True, out=lambda line: None)
     assert [b for b, _ in calls] == ["tiny-sends"] * 3 + ["tiny-bytecodes"] * 3
     for bench in ("tiny-sends", "tiny-bytecodes"):
         runs = [r for b, r in calls if b == bench]

@@ -59,6 +59,7 @@
     (local.set $c (i32.const 0))
     (block $do_send
     (block $do_send1
+    (block $do_special
     (block $do_return
     (block $do_nlr
     (block $do_jump
@@ -465,10 +466,7 @@
                 (br $fcmp (f64.eq (local.get $fa) (local.get $fb))))
               (f64.ne (local.get $fa) (local.get $fb)))))
         (br $do_compared)))
-    (local.set $t (i32.sub (local.get $op) (i32.const 176)))
-    (local.set $sel (i32.load offset=8 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (local.get $t) (i32.const 3)))))
-    (local.set $nargs (i32.const 1)) (local.set $super (i32.const 0))
-    (br $do_send1))
+    (br $do_special))
     ;; 184-191: * / \\ @ bitShift: // bitAnd: bitOr:
     (local.set $a (i32.load (i32.sub (local.get $sp) (i32.const 4))))
     (local.set $b (i32.load (local.get $sp)))
@@ -500,9 +498,7 @@
         (local.set $sp (i32.sub (local.get $sp) (i32.const 4)))
         (i32.store (local.get $sp) (local.get $a))
         (br $next)))
-    (local.set $sel (i32.load offset=8 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (i32.sub (i32.load8_u (i32.sub (local.get $ip) (i32.const 1))) (i32.const 176)) (i32.const 3)))))
-    (local.set $nargs (i32.const 1)) (local.set $super (i32.const 0))
-    (br $do_send1))
+    (br $do_special))
     ;; 192-199: at: at:put: size next nextPut: atEnd == class
     (if (i32.eq (local.get $op) (i32.const 198))
       (then (local.set $a (select (global.get $true) (global.get $false)
@@ -514,15 +510,9 @@
             (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip)) (local.set $tb (global.get $tbSaved))
             (i32.store (local.get $sp) (local.get $a))
             (br $next)))
-    (local.set $t (i32.sub (local.get $op) (i32.const 176)))
-    (local.set $sel (i32.load offset=8 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (local.get $t) (i32.const 3)))))
-    (local.set $nargs (i32.shr_s (i32.load offset=12 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (local.get $t) (i32.const 3)))) (i32.const 1))) (local.set $super (i32.const 0))
-    (br $do_send1))
+    (br $do_special))
     ;; 200-207: blockCopy: value value: do: new new: x y
-    (local.set $t (i32.sub (local.get $op) (i32.const 176)))
-    (local.set $sel (i32.load offset=8 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (local.get $t) (i32.const 3)))))
-    (local.set $nargs (i32.shr_s (i32.load offset=12 (i32.add (i32.load offset=100 (global.get $specialObjects)) (i32.shl (local.get $t) (i32.const 3)))) (i32.const 1))) (local.set $super (i32.const 0))
-    (br $do_send1))
+    (br $do_special))
     ;; 208-255 sends of literal selectors with 0, 1 or 2 arguments (the literal read inline)
     (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
                                                 (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
@@ -622,6 +612,15 @@
     (if (call $return_from_frame (local.get $a)) (then (return (local.get $a))))
     (call $reload_tb) (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip)) (local.set $tb (global.get $tbSaved))
     (br $next))
+    ;; --- $do_special: the special send 176-207 just before $ip, as a real send: its selector
+    ;; and argument count from the special selectors array (special object 23, inline: no
+    ;; call in the loop). The opcode is read again ($op may have been changed on the way).
+    (local.set $t (i32.add (i32.load offset=100 (global.get $specialObjects))   ;; 8 + 4 * 23
+                           (i32.shl (i32.sub (i32.load8_u (i32.sub (local.get $ip) (i32.const 1))) (i32.const 176))
+                                    (i32.const 3))))
+    (local.set $sel (i32.load offset=8 (local.get $t)))
+    (local.set $nargs (i32.shr_s (i32.load offset=12 (local.get $t)) (i32.const 1)))
+    (local.set $super (i32.const 0)))
     ;; --- $do_send1: a one-byte send bytecode (just before $ip)
     (local.set $sendIp (i32.sub (local.get $ip) (i32.const 1))))
     ;; --- $do_send: send $sel to the receiver under $nargs arguments ($super: lookup in the
@@ -819,12 +818,6 @@
           (return)))
   (i32.store offset=12 (call $mh_literal (i32.load offset=4 (local.get $fp)) (local.get $i)) (local.get $v)))
 
-;; (i) -> selector of special send i (0-31) from the special selectors array
-(func $special_selector (param $i i32) (result i32)
-  (i32.load offset=8 (i32.add (call $special (i32.const 23)) (i32.shl (local.get $i) (i32.const 3)))))
-(func $special_nargs (param $i i32) (result i32)
-  (i32.shr_s (i32.load offset=12 (i32.add (call $special (i32.const 23)) (i32.shl (local.get $i) (i32.const 3))))
-             (i32.const 1)))
 
 ;; Float operands of the last $float_operands test
 (global $floatA (mut f64) (f64.const 0))

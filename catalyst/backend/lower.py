@@ -71,7 +71,8 @@ DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
 # load is atomic: another thread writes the cell, and a plain load in a loop that stores
 # nothing is one the compiler may take from before the loop (cranelift did: `[true] whileTrue:
 # []` translated ran on past its time limit).
-INTERRUPT_CHECK = f"(if (i32.atomic.load (i32.const {JIT_CELLS + 24})) (then (unreachable)))"
+INTERRUPT_CELL = JIT_CELLS + 24
+INTERRUPT_CHECK = f"(if (i32.atomic.load (i32.const {INTERRUPT_CELL})) (then (unreachable)))"
 DEPTH_LIMIT = 400
 
 # SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from catalyst.backend.lower import INTERRUPT_CHECK
+
 MAX_CHARS = 64 * 1024
 # globals any translation may set (ABI.md section 8: $fp when it deoptimizes, the depth flag);
 # besides these, only the globals the baseline translation itself sets
@@ -136,7 +138,6 @@ def with_interrupt_checks(func: str) -> str:
     runs without wasmtime's epoch checks, so a candidate's endless loop, or endless tail
     calls, would otherwise run past the sandbox's time limit forever. Comments go (a `loop` in
     one is not code)."""
-    from catalyst.backend.lower import INTERRUPT_CHECK
     code = re.sub(r"\(;.*?;\)", " ", re.sub(r";;[^\n]*", "", func), flags=re.S)
     code = _LOOP.sub(lambda m: m.group(0) + " " + INTERRUPT_CHECK, code)
     body = len(_head(code))

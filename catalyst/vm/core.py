@@ -18,6 +18,7 @@ from typing import Callable
 
 import wasmtime
 
+from catalyst.backend.lower import INTERRUPT_CELL
 from catalyst.vm import build
 
 _ENGINE: wasmtime.Engine | None = None
@@ -160,13 +161,13 @@ class Core:
         self._exports[name].set_value(self.store, value)
 
     # --- interrupts ---------------------------------------------------------------------
-    # The request is the i32 at jit_cells+24 (wat/30_interp.wat, $interrupt_check). A timer
+    # The request is the i32 at jit_cells+24 (INTERRUPT_CELL; wat/30_interp.wat, $interrupt_check). A timer
     # thread writes it straight into linear memory while the main thread runs Smalltalk: the
     # store is not thread-safe, but a word of memory is, and the engine does not let memory
     # move when it grows (engine(): memory_may_move), so the address stays valid.
     def _interrupt_cell(self) -> ctypes.c_int32:
         base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
-        return ctypes.c_int32.from_address(base + self._exports["jit_cells"].value(self.store) + 24)
+        return ctypes.c_int32.from_address(base + INTERRUPT_CELL)
 
     def interrupt_requested(self) -> bool:
         return self._interrupt_cell().value != 0
