@@ -6,7 +6,8 @@
 ;;   0x0000_1000 .. 0x0000_FFFF  $scratch: buffer for strings passed to and from the host
 ;;   0x0001_0000 .. 0x0001_FFFF  $classTable: 16384 class oops (ABI.md section 3)
 ;;   0x0002_0000 .. 0x0005_FFFF  $methodCache: the interpreter's global lookup cache
-;;   0x0006_0000 .. 0x0045_FFFF  $icTable: per-send-site inline caches (interpreter)
+;;   0x0006_0000 .. 0x0045_FFFF  $icTable: per-send-site inline caches (interpreter): 2 MB of
+;;                               records, then 2 MB of cached targets (30_interp.wat)
 ;;   0x0046_0000 .. 0x0085_FFFF  $infoTable: method info records (interpreter; ABI.md section 9)
 ;;   0x0086_0000 .. 0x008D_FFFF  $handles: roots held by the host (GC roots)
 ;;   0x008E_0000 .. 0x008E_00FF  $jitCells: state translated code reads and writes at fixed

@@ -178,7 +178,7 @@
 (func $interp_gc_flush
   (memory.fill (global.get $methodCache) (i32.const 0) (i32.const 0x10000))
   ;; the send sites' cached targets (30_interp.wat, inline caches); the classes stay
-  (memory.fill (global.get $icTargets) (i32.const 0) (i32.const 0x100000)))
+  (memory.fill (global.get $icTargets) (i32.const 0) (i32.const 0x200000)))
 
 (func $flush_method_cache (export "flush_method_cache")
   (call $interp_gc_flush))
@@ -237,17 +237,21 @@
 
 ;; --- inline caches (type feedback and the interpreter's send-site cache) -------------------
 ;; 65536 records of 32 bytes at $icTable: method, pc, count (0-4, 5 = megamorphic), 4 class
-;; indices. Beside them, at $icTable + 0x200000, 65536 target records of 16 bytes: the method
-;; each recorded class found at that site (0 = not known). The targets are only a cache: every
-;; flush of the method cache (GC, flushCache primitives) zeroes them, while the classes stay as
-;; type feedback for the JIT. The interpreter's send fast path ($interpret, $do_send) reads both.
+;; indices, and the site's bytecode address (method + 7 + pc), whose low 16 bits are the
+;; record's index. Beside them, at $icTable + 0x200000, 65536 target records of 32 bytes: per
+;; recorded class, the method it found at that site and that method's info record (0 = not
+;; known). The targets are only a cache: every flush of the method cache (GC, flushCache
+;; primitives) zeroes them, while the classes stay as type feedback for the JIT. The
+;; interpreter's send fast path ($interpret, $do_send) reads both: one compare of the site
+;; address, one of the class, then the method and its record without further lookups (the GC
+;; frees info records only with their methods, and it flushes the targets).
 
 (global $icTargets i32 (i32.const 0x260000))   ;; $icTable + 0x200000
 
-;; (method, pc) -> index of the site's record (records at $icTable + 32*i, targets + 16*i)
+;; (method, pc) -> index of the site's record (records at $icTable + 32*i, targets + 32*i): the
+;; send's bytecode address, so the sites of a method (and of methods near it) never collide
 (func $ic_index (param $m i32) (param $pc i32) (result i32)
-  (i32.and (i32.add (i32.mul (i32.shr_u (local.get $m) (i32.const 3)) (i32.const 31)) (local.get $pc))
-           (i32.const 0xFFFF)))
+  (i32.and (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc)) (i32.const 0xFFFF)))
 
 (func $ic_entry (param $m i32) (param $pc i32) (result i32)
   (i32.add (global.get $icTable) (i32.shl (call $ic_index (local.get $m) (local.get $pc)) (i32.const 5))))
@@ -259,7 +263,7 @@
   (local $e i32) (local $n i32) (local $i i32) (local $t i32)
   (local.set $i (call $ic_index (local.get $m) (local.get $pc)))
   (local.set $e (i32.add (global.get $icTable) (i32.shl (local.get $i) (i32.const 5))))
-  (local.set $t (i32.add (global.get $icTargets) (i32.shl (local.get $i) (i32.const 4))))
+  (local.set $t (i32.add (global.get $icTargets) (i32.shl (local.get $i) (i32.const 5))))
   (local.set $i (i32.const 0))
   (if (i32.or (i32.ne (i32.load (local.get $e)) (local.get $m))
               (i32.ne (i32.load offset=4 (local.get $e)) (local.get $pc)))
@@ -269,8 +273,8 @@
           (i32.store offset=12 (local.get $e) (local.get $ci))
           (i64.store offset=16 (local.get $e) (i64.const 0))
           (i32.store offset=24 (local.get $e) (i32.const 0))
-          (i64.store (local.get $t) (i64.const 0))
-          (i64.store offset=8 (local.get $t) (i64.const 0))
+          (i32.store offset=28 (local.get $e) (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc)))
+          (memory.fill (local.get $t) (i32.const 0) (i32.const 32))
           (return (local.get $t))))
   (local.set $n (i32.load offset=8 (local.get $e)))
   (if (i32.ge_u (local.get $n) (i32.const 5)) (then (return (i32.const 0))))
@@ -279,14 +283,14 @@
       (br_if $new (i32.ge_u (local.get $i) (local.get $n)))
       (if (i32.eq (i32.load offset=12 (i32.add (local.get $e) (i32.shl (local.get $i) (i32.const 2))))
                   (local.get $ci))
-        (then (return (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 2))))))
+        (then (return (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $seen)))
   (if (i32.eq (local.get $n) (i32.const 4))
     (then (i32.store offset=8 (local.get $e) (i32.const 5)) (return (i32.const 0))))
   (i32.store offset=12 (i32.add (local.get $e) (i32.shl (local.get $n) (i32.const 2))) (local.get $ci))
   (i32.store offset=8 (local.get $e) (i32.add (local.get $n) (i32.const 1)))
-  (i32.add (local.get $t) (i32.shl (local.get $n) (i32.const 2))))
+  (i32.add (local.get $t) (i32.shl (local.get $n) (i32.const 3))))
 
 ;; (method, pc) -> the address of the inline-cache record that would hold the site (the host
 ;; reads it directly: method, pc, count, classes; it holds the site when method and pc match)

@@ -15,6 +15,8 @@
 
 ;; The values of bytecodes 113-119 (true, false, nil, -1, 0, 1, 2) as a table at $jitCells+36
 ;; (+32, self's place, is unused): a load from it is cheaper than choosing among the globals.
+;; Comparisons and conditional jumps read true and false from it too (a global read needs the
+;; instance pointer in a register, and the loop has none to spare).
 (func $fill_push_constants
   (local $k i32)
   (i32.store offset=36 (global.get $jitCells) (global.get $true))
@@ -57,6 +59,8 @@
     (local.set $super (i32.const 0)) (local.set $sendIp (i32.const 0)) (local.set $m (i32.const 0))
     (local.set $ci (i32.const 0)) (local.set $e (i32.const 0)) (local.set $h (i32.const 0))
     (local.set $c (i32.const 0))
+    ;; $slow_send: the full send ($send); super sends and bad bytecodes (sel 0) go there directly
+    (block $slow_send
     (block $do_send
     (block $do_send1
     (block $do_special
@@ -147,17 +151,14 @@
     ;; (as in `i + 1` or `n < 2`) goes on in its handler, and a push of a temporary, self or a
     ;; constant (as in `self - 1` or `i <= n`) is done here, without a dispatch of its own.
     (loop $pushed_next
+      ;; $ip stays on the next bytecode until it is taken (one increment on each way in)
       (local.set $op (i32.load8_u (local.get $ip)))
       (local.set $t (i32.shr_u (local.get $op) (i32.const 3)))
-      (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-      (br_if $g22 (i32.eq (local.get $t) (i32.const 22)))
-      (br_if $g24 (i32.eq (local.get $t) (i32.const 24)))   ;; at: at:put: size ... ==
-      ;; `c ifTrue: [1] ifFalse: [...]` and `^x`: the jump or the return after the push
-      (br_if $g20 (i32.eq (local.get $t) (i32.const 20)))
-      (br_if $g18 (i32.eq (local.get $t) (i32.const 18)))
-      (br_if $g15 (i32.eq (local.get $t) (i32.const 15)))
+      (if (i32.eq (local.get $t) (i32.const 22))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $g22)))
       (if (i32.eq (local.get $t) (i32.const 14))
-        (then (local.set $t (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+              (local.set $t (i32.shl (i32.and (local.get $op) (i32.const 7)) (i32.const 2)))
               (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
               (i32.store (local.get $sp)
                 (select (i32.load offset=32 (i32.add (global.get $jitCells) (local.get $t)))
@@ -165,17 +166,26 @@
                         (local.get $t)))
               (br $pushed_next)))
       (if (i32.eq (i32.and (local.get $op) (i32.const 0xF0)) (i32.const 16))
-        (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+              (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
               (i32.store (local.get $sp) (i32.load offset=32 (i32.add (local.get $tb) (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
-              (br $pushed_next))))
-    (local.set $ip (i32.sub (local.get $ip) (i32.const 1)))
+              (br $pushed_next)))
+      ;; `c ifTrue: [1] ifFalse: [...]` and `^x`: the jump or the return after the push
+      (if (i32.eq (local.get $t) (i32.const 20))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $g20)))
+      (if (i32.eq (local.get $t) (i32.const 18))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $g18)))
+      (if (i32.eq (local.get $t) (i32.const 15))
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $g15)))
+      (if (i32.eq (local.get $t) (i32.const 24))   ;; at: at:put: size ... ==
+        (then (local.set $ip (i32.add (local.get $ip) (i32.const 1))) (br $g24))))
     (br $next))
     ;; 120-127 returns: self, true, false, nil, top (method returns), 125 block return
     (block $r5 (block $r4 (block $r3 (block $r2 (block $r1 (block $r0 (block $bad
       (br_table $r0 $r1 $r2 $r3 $r4 $r5 $bad $bad (i32.and (local.get $op) (i32.const 7))))
       (local.set $ip (i32.sub (local.get $ip) (i32.const 1)))
       (local.set $sel (i32.const 0))
-      (br $do_send))   ;; unknown bytecode: reported by the send path (sel 0)
+      (br $slow_send))   ;; unknown bytecode: reported by the send path (sel 0)
       (local.set $a (i32.load offset=28 (local.get $fp))) (br $do_nlr))
       (local.set $a (global.get $true)) (br $do_nlr))
       (local.set $a (global.get $false)) (br $do_nlr))
@@ -198,7 +208,7 @@
       ;; 129 store (type, index); a store into a literal constant (type 2) is not a valid
       ;; instruction: reported as a bad method by the send path (sel 0)
       (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
-        (then (local.set $ip (i32.sub (local.get $ip) (i32.const 1))) (local.set $sel (i32.const 0)) (br $do_send)))
+        (then (local.set $ip (i32.sub (local.get $ip) (i32.const 1))) (local.set $sel (i32.const 0)) (br $slow_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip)) (global.set $tbSaved (local.get $tb))
       (call $ext_store (global.get $fp) (global.get $tbSaved) (local.get $b) (i32.load (global.get $sp)))
@@ -206,7 +216,7 @@
       (br $next))
       ;; 130 pop and store
       (if (i32.eq (i32.shr_u (local.get $b) (i32.const 6)) (i32.const 2))
-        (then (local.set $ip (i32.sub (local.get $ip) (i32.const 1))) (local.set $sel (i32.const 0)) (br $do_send)))
+        (then (local.set $ip (i32.sub (local.get $ip) (i32.const 1))) (local.set $sel (i32.const 0)) (br $slow_send)))
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip)) (global.set $tbSaved (local.get $tb))
       (call $ext_store (global.get $fp) (global.get $tbSaved) (local.get $b) (i32.load (global.get $sp)))
@@ -229,6 +239,7 @@
               (local.set $nargs (i32.and (local.get $b) (i32.const 31)))
               (local.set $super (local.get $op))
               (local.set $sendIp (i32.sub (local.get $ip) (i32.const 3)))
+              (br_if $slow_send (local.get $super))
               (br $do_send)))
       (if (i32.eq (local.get $op) (i32.const 2))
         (then (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
@@ -258,7 +269,7 @@
       (local.set $nargs (i32.shr_u (local.get $b) (i32.const 5)))
       (local.set $super (i32.const 1))
       (local.set $sendIp (i32.sub (local.get $ip) (i32.const 2)))
-      (br $do_send))
+      (br $slow_send))
       ;; 134 second extended send: 2 bits args, 6 bits literal
       (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
       (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp)) (i32.shl (i32.and (local.get $b) (i32.const 63)) (i32.const 2)))))
@@ -415,8 +426,7 @@
                     ;; `(n - 1) fib`: a send of a literal selector, decoded as 208-255 do
                     (if (i32.ge_u (local.get $op) (i32.const 208))
                       (then (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-                            (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                                        (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+                            (local.set $sel (i32.const -1))
                             (local.set $nargs (i32.shr_u (i32.sub (local.get $op) (i32.const 208)) (i32.const 4)))
                             (local.set $super (i32.const 0))
                             (br $do_send1)))
@@ -434,7 +444,7 @@
                                                        (i32.add (i32.gt_s (local.get $a) (local.get $b))
                                                                 (i32.ge_s (local.get $a) (local.get $b)))))
                                    (i32.const 1)))
-            (local.set $a (select (global.get $true) (global.get $false) (local.get $c)))
+            (local.set $a (select (i32.load offset=36 (global.get $jitCells)) (i32.load offset=40 (global.get $jitCells)) (local.get $c)))
             (br $do_compared)))))
     ;; Floats (or a Float with a SmallInteger)
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip)) (global.set $tbSaved (local.get $tb))
@@ -514,28 +524,22 @@
     ;; 200-207: blockCopy: value value: do: new new: x y
     (br $do_special))
     ;; 208-255 sends of literal selectors with 0, 1 or 2 arguments (the literal read inline)
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 0)) (local.set $super (i32.const 0))
     (br $do_send1))
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 0)) (local.set $super (i32.const 0))
     (br $do_send1))
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 1)) (local.set $super (i32.const 0))
     (br $do_send1))
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 1)) (local.set $super (i32.const 0))
     (br $do_send1))
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 2)) (local.set $super (i32.const 0))
     (br $do_send1))
-    (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (local.get $fp))
-                                                (i32.shl (i32.and (local.get $op) (i32.const 15)) (i32.const 2)))))
+    (local.set $sel (i32.const -1))   ;; the literal of the send byte: read by the full send
     (local.set $nargs (i32.const 2)) (local.set $super (i32.const 0))
     (br $do_send1))
     ;; --- $do_compared: $a is the Boolean answer of a comparison whose two operands are still on
@@ -555,14 +559,14 @@
     ;; 172-175 long if false; $ip is just after its opcode) on the value $a popped off the stack
     (if (i32.lt_u (local.get $op) (i32.const 160))
       (then (local.set $t (i32.add (i32.and (local.get $op) (i32.const 7)) (i32.const 1)))
-            (local.set $b (global.get $false)))
+            (local.set $b (i32.load offset=40 (global.get $jitCells))))
       (else (local.set $t (i32.add (i32.shl (i32.and (local.get $op) (i32.const 3)) (i32.const 8))
                                    (i32.load8_u (local.get $ip))))
             (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
-            (local.set $b (select (global.get $false) (global.get $true) (i32.ge_u (local.get $op) (i32.const 172))))))
+            (local.set $b (select (i32.load offset=40 (global.get $jitCells)) (i32.load offset=36 (global.get $jitCells)) (i32.ge_u (local.get $op) (i32.const 172))))))
     (if (i32.eq (local.get $a) (local.get $b))
       (then (local.set $ip (i32.add (local.get $ip) (local.get $t))) (br $next)))
-    (br_if $next (i32.or (i32.eq (local.get $a) (global.get $true)) (i32.eq (local.get $a) (global.get $false))))
+    (br_if $next (i32.or (i32.eq (local.get $a) (i32.load offset=36 (global.get $jitCells))) (i32.eq (local.get $a) (i32.load offset=40 (global.get $jitCells)))))
     ;; not a Boolean: put it back and send it #mustBeBoolean
     (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
     (local.set $sel (i32.load offset=108 (global.get $specialObjects)))
@@ -628,39 +632,32 @@
     ;; Fast path: the send site's inline cache knows the method for the receiver's class, and
     ;; the method is interpreted, has no primitive and does not get hot now: build its frame
     ;; here (ABI.md section 8) and go on in it. Everything else takes $send below.
-    (block $slow_send
-      (br_if $slow_send (i32.or (local.get $super) (i32.eqz (local.get $sel))))
       (local.set $a (i32.load (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2)))))
       (local.set $ci (if (result i32) (i32.and (local.get $a) (i32.const 3))
                        (then (select (i32.const 1) (i32.const 2) (i32.and (local.get $a) (i32.const 1))))
                        (else (i32.and (i32.load (local.get $a)) (i32.const 0x3FFFFF)))))
-      (local.set $m (i32.load offset=4 (local.get $fp)))
-      (local.set $t (i32.sub (i32.sub (local.get $sendIp) (local.get $m)) (i32.const 7)))   ;; pc of the send
-      ;; the site's record index, as $ic_index computes it (inline: no call on every send)
-      (local.set $e (i32.and (i32.add (i32.mul (i32.shr_u (local.get $m) (i32.const 3)) (i32.const 31)) (local.get $t))
-                             (i32.const 0xFFFF)))
+      ;; the site's record: its index is the send's bytecode address as $ic_index computes it
+      ;; (inline: no call on every send), and it holds the site when it names that address
+      (local.set $e (i32.and (local.get $sendIp) (i32.const 0xFFFF)))
       (local.set $b (i32.add (global.get $icTable) (i32.shl (local.get $e) (i32.const 5))))
-      (br_if $slow_send (i32.ne (i32.load (local.get $b)) (local.get $m)))
-      (br_if $slow_send (i32.ne (i32.load offset=4 (local.get $b)) (local.get $t)))
-      (local.set $e (i32.add (global.get $icTargets) (i32.shl (local.get $e) (i32.const 4))))
+      (br_if $slow_send (i32.ne (i32.load offset=28 (local.get $b)) (local.get $sendIp)))
+      (local.set $e (i32.add (global.get $icTargets) (i32.shl (local.get $e) (i32.const 5))))
       ;; the slot of the receiver's class among the (up to 4) recorded ones
       (block $hit
         (br_if $hit (i32.eq (i32.load offset=12 (local.get $b)) (local.get $ci)))
-        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (local.set $e (i32.add (local.get $e) (i32.const 8)))
         (br_if $hit (i32.eq (i32.load offset=16 (local.get $b)) (local.get $ci)))
-        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (local.set $e (i32.add (local.get $e) (i32.const 8)))
         (br_if $hit (i32.eq (i32.load offset=20 (local.get $b)) (local.get $ci)))
-        (local.set $e (i32.add (local.get $e) (i32.const 4)))
+        (local.set $e (i32.add (local.get $e) (i32.const 8)))
         (br_if $hit (i32.eq (i32.load offset=24 (local.get $b)) (local.get $ci)))
         (br $slow_send))
-      (local.set $m (i32.load (local.get $e)))   ;; the target method (0: not cached)
+      ;; the target method (0: not cached) and its info record
+      (local.set $m (i32.load (local.get $e)))
       (br_if $slow_send (i32.eqz (local.get $m)))
-      ;; its info record (created on the first activation, which took the slow path)
-      (local.set $e (i32.and (i32.load (i32.sub (local.get $m) (i32.const 4))) (i32.const 0xFFFFFF)))
-      (br_if $slow_send (i32.eqz (local.get $e)))
-      (local.set $e (i32.add (global.get $infoTable) (i32.shl (local.get $e) (i32.const 4))))
-      ;; header: the alternate bytecode set takes the slow path (it halts)
+      (local.set $e (i32.load offset=4 (local.get $e)))
       (local.set $h (i32.load offset=8 (local.get $m)))
+      ;; header: the alternate bytecode set takes the slow path (it halts)
       (br_if $slow_send (i32.lt_s (local.get $h) (i32.const 0)))
       ;; the first bytecode (after the callPrimitive, if any)
       (local.set $x (i64.extend_i32_u (i32.add (i32.add (local.get $m) (i32.const 12))
@@ -742,12 +739,15 @@
       (i32.store offset=24 (local.get $e) (local.get $nargs))
       ;; receiver and arguments, copied from the caller's stack
       (local.set $b (i32.sub (local.get $sp) (i32.shl (local.get $nargs) (i32.const 2))))
-      (local.set $a (i32.add (local.get $e) (i32.const 28)))
-      (loop $copy
-        (i32.store (local.get $a) (i32.load (local.get $b)))
-        (local.set $a (i32.add (local.get $a) (i32.const 4)))
-        (local.set $b (i32.add (local.get $b) (i32.const 4)))
-        (br_if $copy (i32.le_u (local.get $b) (local.get $sp))))
+      (i32.store offset=28 (local.get $e) (i32.load (local.get $b)))
+      (local.set $a (i32.add (local.get $e) (i32.const 32)))
+      (block $copied
+        (loop $copy
+          (br_if $copied (i32.ge_u (local.get $b) (local.get $sp)))
+          (local.set $b (i32.add (local.get $b) (i32.const 4)))
+          (i32.store (local.get $a) (i32.load (local.get $b)))
+          (local.set $a (i32.add (local.get $a) (i32.const 4)))
+          (br $copy)))
       ;; temporaries (after the arguments) start as nil
       (local.set $sp (i32.add (i32.add (local.get $e) (i32.const 28)) (i32.shl (local.get $t) (i32.const 2))))
       (block $filled
@@ -762,6 +762,10 @@
       (br $next))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
     (call $interrupt_check)
+    ;; a send of a literal selector (208-255) leaves the selector for here: the fast path needs none
+    (if (i32.eq (local.get $sel) (i32.const -1))
+      (then (local.set $sel (i32.load offset=12 (i32.add (i32.load offset=4 (global.get $fp))
+                                                        (i32.shl (i32.and (i32.load8_u (local.get $sendIp)) (i32.const 15)) (i32.const 2)))))))
     (if (i32.eqz (local.get $sel))
       (then (call $halt (i32.const 5) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
     (if (call $send (local.get $sel) (local.get $nargs) (local.get $super)

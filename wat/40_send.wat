@@ -18,9 +18,12 @@
       (local.set $cls (call $om_class_of (local.get $rcvr)))
       (local.set $target (call $ic_record (local.get $caller) (local.get $pc) (call $om_class_index (local.get $rcvr))))))
   (local.set $m (call $lookup (local.get $cls) (local.get $sel)))
-  ;; remember the target at the send site for the loop's fast path (not for doesNotUnderstand:)
+  ;; remember the target at the send site for the loop's fast path (not for doesNotUnderstand:):
+  ;; the method and its info record (created here if need be; none when the table is full)
   (if (i32.and (i32.ne (local.get $target) (i32.const 0)) (i32.ne (local.get $m) (i32.const 0)))
-    (then (i32.store (local.get $target) (local.get $m))))
+    (then (i32.store offset=4 (local.get $target) (call $method_info (local.get $m)))
+          (if (i32.load offset=4 (local.get $target))
+            (then (i32.store (local.get $target) (local.get $m))))))
   (if (i32.eqz (local.get $m))
     (then
       (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
