@@ -89,3 +89,17 @@ def test_restore_removes_a_damaged_file(tmp_path):
     assert not snapshot.restore(Core(), path)
     assert not path.exists()
     assert not snapshot.restore(Core(), tmp_path / "absent.snap")
+
+
+def test_the_cache_key_follows_the_core_actually_built(monkeypatch):
+    # benchmarks/core_ab.py builds cores from other WAT sources: each needs its own snapshot
+    # (another core's inline-cache targets in the snapshot sent the send fast path astray)
+    from catalyst.vm import build
+    from catalyst.vm.vm import VM
+    key = VM._cache_key()
+    sources = build.wat_sources()
+    changed = sources[:-1] + [(sources[-1][0], sources[-1][1] + "\n;; another core\n")]
+    monkeypatch.setattr(build, "wat_sources", lambda: changed)
+    assert VM._cache_key() != key
+    monkeypatch.setattr(build, "wat_sources", lambda: sources)
+    assert VM._cache_key() == key

@@ -138,12 +138,17 @@ class VM:
     @staticmethod
     def _cache_key() -> str:
         h = hashlib.sha256()
-        for pkg in ("catalyst.kernel", "catalyst.frontend", "catalyst.wat"):
+        for pkg in ("catalyst.kernel", "catalyst.frontend"):
             root = resources.files(pkg)
             for p in sorted(root.iterdir(), key=lambda p: p.name):
-                if p.name.endswith((".st", ".py", ".wat")):
+                if p.name.endswith((".st", ".py")):
                     h.update(p.name.encode())
                     h.update(p.read_bytes())
+        # the core the snapshot was made by, as built (benchmarks/core_ab.py builds cores from
+        # other sources: a snapshot of one core's tables is garbage to another)
+        for name, text in build.wat_sources():
+            h.update(name.encode())
+            h.update(text.encode())
         # the host's own layout code shapes the snapshot too
         for mod in ("vm.py", "heap.py", "snapshot.py"):
             h.update((Path(__file__).parent / mod).read_bytes())
