@@ -160,3 +160,36 @@ def test_caches_of_two_vms_are_independent():
     a.eval("IcSite new send: IcB new")
     assert ic(a, ma, pc)[0] == [a.core.call("identity_hash", a.class_named("IcB"))]
     assert ic(b, mb, pc) == ([], 0)
+
+
+def test_a_site_whose_record_another_site_took(vm):
+    # records are indexed by the send's bytecode address modulo 65536: two live sites 64 KB
+    # apart share one. Simulate the other site's takeover (its address in the record's eighth
+    # word, its class and target in the slots): this site must not use them, and takes the
+    # record back on its next send
+    m = method(vm, "IcSite", "send:")
+    pc = send_pcs(vm, m)[0]
+    core = vm.core
+    for _ in range(3):
+        assert vm.eval("IcSite new send: IcB new") == "#b"
+    rec = core.call("ic_record_address", m, pc)
+    assert core.u32(rec + 28) == m + 7 + pc                  # the record names its site
+    b_tag = vm.lookup_method(vm.class_named("IcB"), "tag")
+    a_tag = vm.lookup_method(vm.class_named("IcA"), "tag")
+    assert core.u32(rec + 0x200000) == b_tag                 # the cached target (IcB>>tag)
+    other = vm.lookup_method(vm.class_named("IcA"), "who")
+    core.set_u32(rec, other)                                 # another site: method, pc,
+    core.set_u32(rec + 4, 5)
+    core.set_u32(rec + 28, m + 7 + pc + 65536)               # an address 64 KB away,
+    core.set_u32(rec + 0x200000, a_tag)                      # and the target it cached
+    sends = vm.stats()["sends"]
+    assert vm.eval("IcSite new send: IcB new") == "#b"       # not IcA>>tag from the slot
+    assert core.u32(rec + 28) == m + 7 + pc                  # taken back
+    assert core.u32(rec) == m
+    assert core.call("ic_count", m, pc) == 1
+    assert core.u32(rec + 0x200000) == b_tag
+    assert vm.stats()["sends"] > sends
+    # a record whose address word alone disagrees is not the site's either
+    core.set_u32(rec + 28, 0)
+    assert vm.eval("IcSite new send: IcB new") == "#b"
+    assert core.u32(rec + 28) == m + 7 + pc

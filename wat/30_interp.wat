@@ -265,8 +265,11 @@
   (local.set $e (i32.add (global.get $icTable) (i32.shl (local.get $i) (i32.const 5))))
   (local.set $t (i32.add (global.get $icTargets) (i32.shl (local.get $i) (i32.const 5))))
   (local.set $i (i32.const 0))
-  (if (i32.or (i32.ne (i32.load (local.get $e)) (local.get $m))
-              (i32.ne (i32.load offset=4 (local.get $e)) (local.get $pc)))
+  ;; the record is the site's when it names the site's method, pc and address (the send fast
+  ;; path looks at the address alone)
+  (if (i32.or (i32.or (i32.ne (i32.load (local.get $e)) (local.get $m))
+                      (i32.ne (i32.load offset=4 (local.get $e)) (local.get $pc)))
+              (i32.ne (i32.load offset=28 (local.get $e)) (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc))))
     (then (i32.store (local.get $e) (local.get $m))
           (i32.store offset=4 (local.get $e) (local.get $pc))
           (i32.store offset=8 (local.get $e) (i32.const 1))
