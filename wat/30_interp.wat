@@ -251,7 +251,11 @@
 ;; (method, pc) -> index of the site's record (records at $icTable + 32*i, targets + 32*i): the
 ;; send's bytecode address, so the sites of a method (and of methods near it) never collide
 (func $ic_index (param $m i32) (param $pc i32) (result i32)
-  (i32.and (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc)) (i32.const 0xFFFF)))
+  (i32.and (call $ic_site (local.get $m) (local.get $pc)) (i32.const 0xFFFF)))
+
+;; (method, pc) -> the send's bytecode address, which names the site in its record
+(func $ic_site (param $m i32) (param $pc i32) (result i32)
+  (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc)))
 
 (func $ic_entry (param $m i32) (param $pc i32) (result i32)
   (i32.add (global.get $icTable) (i32.shl (call $ic_index (local.get $m) (local.get $pc)) (i32.const 5))))
@@ -269,14 +273,14 @@
   ;; path looks at the address alone)
   (if (i32.or (i32.or (i32.ne (i32.load (local.get $e)) (local.get $m))
                       (i32.ne (i32.load offset=4 (local.get $e)) (local.get $pc)))
-              (i32.ne (i32.load offset=28 (local.get $e)) (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc))))
+              (i32.ne (i32.load offset=28 (local.get $e)) (call $ic_site (local.get $m) (local.get $pc))))
     (then (i32.store (local.get $e) (local.get $m))
           (i32.store offset=4 (local.get $e) (local.get $pc))
           (i32.store offset=8 (local.get $e) (i32.const 1))
           (i32.store offset=12 (local.get $e) (local.get $ci))
           (i64.store offset=16 (local.get $e) (i64.const 0))
           (i32.store offset=24 (local.get $e) (i32.const 0))
-          (i32.store offset=28 (local.get $e) (i32.add (i32.add (local.get $m) (i32.const 7)) (local.get $pc)))
+          (i32.store offset=28 (local.get $e) (call $ic_site (local.get $m) (local.get $pc)))
           (memory.fill (local.get $t) (i32.const 0) (i32.const 32))
           (return (local.get $t))))
   (local.set $n (i32.load offset=8 (local.get $e)))
