@@ -128,3 +128,60 @@ def test_differential_testing_catches_broken_lowering(monkeypatch, mutation):
     jit = Runner("always", None).run(PROBE)
     assert interp[0] == "#(1073743210 #big #small 5)"   # 1410 + 1073741800 overflows 2^30
     assert jit != interp
+
+
+EDGES = Program("""Object subclass: #Edge
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Dt'!
+
+!Edge methodsFor: 'dt'!
+dec: x
+	^x - 1!
+inc: x
+	^x + 1!
+plusMinusOne: x
+	^x + -1!
+minusMinusOne: x
+	^x - -1!
+onePlus: x
+	^1 + x!
+minusLeast: x
+	^x - -1073741824!
+plusMost: x
+	^x + 1073741823!
+plusZero: x
+	^x + 0! !
+""", "| e m | e := Edge new. m := SmallInteger maxVal. "
+     "{e dec: m negated - 1. e dec: 5. e inc: m. e inc: -7. e plusMinusOne: m negated - 1. "
+     "e minusMinusOne: m. e onePlus: m. e onePlus: 41. e minusLeast: 0. e minusLeast: -1. "
+     "e plusMost: 1. e plusMost: -1. e plusZero: m}")
+
+
+def test_arithmetic_with_a_constant_overflows_where_the_interpreter_does(runners):
+    """`x - 1`, `1 + x`... are lowered with a one-comparison overflow test (the constant's
+    sign says which way the sum moves): at the ends of the SmallInteger range the translated
+    code must take the send (LargeIntegers) exactly where the interpreter does."""
+    before = runners[1].vm.stats()["translated_activations"]
+    results = [r.run(EDGES) for r in runners]
+    assert results[0][0] == ("#(-1073741825 4 1073741824 -6 -1073741825 1073741824 1073741824 "
+                             "42 1073741824 1073741823 1073741824 1073741822 1073741823)")
+    assert all(res == results[0] for res in results)
+    assert runners[1].vm.stats()["translated_activations"] >= before + 13
+
+
+def test_constant_operand_gets_the_short_overflow_test():
+    """The lowering of `x - 1` compares the result with x once; no sign-bit rule (xor) for it."""
+    from catalyst.ir.ir import parse_function
+    fn = parse_function("""function Edge>>dec: args=1 temps=1
+b0: ; preds:
+  v1 = load_temp index=0
+  v2 = const 3
+  v3 = int_op #- v1 v2 kind=sub live=[] nargs=1 pc=18 sel=0 site=17 special=1
+  ret v3
+""")
+    wat = "\n".join(lower.Lowerer(fn).function("method"))
+    assert "(i32.add (local.get $v1) (i32.const -2))" in wat
+    assert "(br_if $slow (i32.gt_s (local.get $v3) (local.get $v1)))" in wat
+    assert "i32.xor" not in wat

@@ -115,6 +115,9 @@ class Lowerer:
         self.lab = fn.entry           # the block being lowered
         self.smallints = smallint_facts(fn)
         self.unboxed = self.float_intermediates()
+        # the values of `const` instructions (tagged words): arithmetic with a constant operand
+        # gets a one-comparison overflow test
+        self.consts = {i.result: int(i.args[0]) for i in fn.instructions() if i.op == "const"}
 
     def w(self, s: str):
         self.lines.append(s)
@@ -708,11 +711,33 @@ class Lowerer:
             raise LowerError(f"{self.fn.name}: cannot lower {op}")
 
     @staticmethod
-    def overflowed(kind: str, x: str, y: str, r: str) -> str:
-        """Did the 32-bit r = x + y (kind add) or x - y (sub) overflow? (sign-bit rule)"""
+    def overflowed(kind: str, x: str, y: str | int, r: str) -> str:
+        """Did the 32-bit r = x + y (kind add) or x - y (sub) overflow? (sign-bit rule; for a
+        constant y, an int, r went the wrong way from x)"""
+        if isinstance(y, int):
+            return f"({'i32.lt_s' if (y > 0) == (kind == 'add') else 'i32.gt_s'} {r} {x})"
         if kind == "add":
             return f"(i32.lt_s (i32.and (i32.xor {x} {r}) (i32.xor {y} {r})) (i32.const 0))"
         return f"(i32.lt_s (i32.and (i32.xor {x} {y}) (i32.xor {x} {r})) (i32.const 0))"
+
+    def constant_operand(self, i: Instr) -> tuple[str, int | None]:
+        """For a SmallInteger + or -: (the other operand, the constant's tagged word as a
+        signed int) when the second operand is a constant SmallInteger (either, for +), else
+        (first operand, None)."""
+        def small(v):
+            k = self.consts.get(v)
+            if k is None or not k & 1:
+                return None
+            k &= 0xFFFFFFFF
+            k = k - (1 << 32) if k & 0x80000000 else k
+            # the step x +- (k - 1) must itself be an i32 (not so for - of the least SmallInteger)
+            return k if 1 - k < (1 << 31) else None
+        a, b = i.args[1], i.args[2]
+        if (k := small(b)) is not None:
+            return self.get(a), k
+        if i.attrs["kind"] == "add" and (k := small(a)) is not None:
+            return self.get(b), k
+        return self.get(a), None
 
     @staticmethod
     def out_of_range(x: str) -> str:
@@ -813,9 +838,17 @@ class Lowerer:
         elif kind in ("add", "sub"):
             # on the tagged words: (2p+1) +- 2q = 2(p+-q)+1; a 32-bit overflow is exactly a
             # result outside the 31-bit SmallInteger range
-            self.w(f"  (local.set $c (i32.sub {b} (i32.const 1)))")
-            self.w(f"  (local.set ${r} ({TAGGED_ARITH[kind]} {a} (local.get $c)))")
-            self.w(f"  (br_if $slow {self.overflowed(kind, a, '(local.get $c)', self.get(r))})")
+            x, k = self.constant_operand(i)
+            if k is not None:
+                # x +- 2q for a known q: it overflowed when it moved the wrong way from x
+                step = k - 1 if kind == "add" else 1 - k
+                self.w(f"  (local.set ${r} (i32.add {x} (i32.const {step})))")
+                if step:
+                    self.w(f"  (br_if $slow {self.overflowed('add', x, step, self.get(r))})")
+            else:
+                self.w(f"  (local.set $c (i32.sub {b} (i32.const 1)))")
+                self.w(f"  (local.set ${r} ({TAGGED_ARITH[kind]} {a} (local.get $c)))")
+                self.w(f"  (br_if $slow {self.overflowed(kind, a, '(local.get $c)', self.get(r))})")
         else:
             self.w(f"  (local.set $x (i64.extend_i32_s (i32.shr_s {a} (i32.const 1))))")
             self.w(f"  (local.set $y (i64.extend_i32_s (i32.shr_s {b} (i32.const 1))))")
