@@ -108,9 +108,7 @@ def test_always_mode_translates_before_first_activation():
     assert s["methods_translated"] >= 8 and s["translated_activations"] >= s["methods_translated"]
 
 
-def test_deep_translated_recursion_does_not_exhaust_the_native_stack():
-    vm = VM.default(jit="always")
-    vm.file_in_text("""Object subclass: #Deep
+DEEP = """Object subclass: #Deep
 	instanceVariableNames: ''
 	classVariableNames: ''
 	poolDictionaries: ''
@@ -118,12 +116,41 @@ def test_deep_translated_recursion_does_not_exhaust_the_native_stack():
 
 !Deep methodsFor: 't'!
 deep: n
-	^n = 0 ifTrue: [0] ifFalse: [1 + (self deep: n - 1)]! !
-""")
+	^n = 0 ifTrue: [0] ifFalse: [1 + (self deep: n - 1)]!
+viaPerform: n
+	^n = 0 ifTrue: [0] ifFalse: [1 + (self perform: #viaPerform: with: n - 1)]!
+mixed: n
+	"direct calls, and every 300th level a send through the core (perform:)"
+	n = 0 ifTrue: [^0].
+	^(n rem: 300) = 0
+		ifTrue: [1 + (self perform: #mixed: with: n - 1)]
+		ifFalse: [1 + (self mixed: n - 1)]! !
+"""
+
+
+def test_deep_translated_recursion_does_not_exhaust_the_native_stack():
+    vm = VM.default(jit="always")
+    vm.file_in_text(DEEP)
     assert vm.eval("Deep new deep: 100000") == "100000"
+    # sends through the core (a nested run per level) and direct calls between them: the core
+    # counts the directly called activations when translated code calls it
+    assert vm.eval("Deep new viaPerform: 20000") == "20000"
+    # translated with its inline caches filled, mixed: calls itself directly 299 times in 300
+    on = VM.default(jit="on", threshold=5)
+    on.file_in_text(DEEP)
+    for _ in range(3):
+        assert on.eval("Deep new mixed: 600") == "600"
+    before = on.stats()["translated_activations"]
+    assert on.eval("Deep new mixed: 30000") == "30000"
+    assert on.stats()["translated_activations"] - before > 20000
     m = vm.lookup_method(vm.class_named("Deep"), "deep:")
     assert vm.core.call("method_jit_index", m) != 0      # still translated: depth is no failure
     assert vm.stats()["translated_activations"] > 100
+    # translated code handed the native depth on in the frames it built and kept the core's
+    # depth cell in step: it is back at 0 after the run, as the core's own counting leaves it
+    from catalyst.backend import lower
+    assert vm.core.u32(lower.JIT_CELLS) == 0
+    assert vm.eval("Deep new deep: 1000") == "1000" and vm.core.u32(lower.JIT_CELLS) == 0
 
 
 def test_backend_constants_match_the_core(jvm):
@@ -132,3 +159,27 @@ def test_backend_constants_match_the_core(jvm):
     assert jvm.core.global_value("jit_cells") == lower.JIT_CELLS
     assert jvm.core.global_value("jit_depth_limit") == lower.DEPTH_LIMIT
     assert jvm.core.global_value("stack_limit") == lower.Lowerer.STACK_LIMIT
+    assert jvm.core.global_value("jit_valid_limit") == lower.JIT_VALID_LIMIT
+
+
+def test_validity_bytes_follow_install_and_uninstall(jvm):
+    """Translated code knows it is still installed from its table index's byte at JIT_VALID:
+    1 from install to uninstall (and when a reinstall replaces it), else 0."""
+    from catalyst.backend import lower
+    m = method(jvm, "Integer", "benchFib")
+    assert jvm.jit.translate(m)
+    index = jvm.core.call("method_jit_index", m)
+    assert 0 < index < lower.JIT_VALID_LIMIT
+    byte = lambda i: jvm.core.read_bytes(lower.JIT_VALID + i, 1)[0]
+    assert byte(index) == 1
+    before = jvm.stats()["translated_activations"]
+    assert jvm.eval("20 benchFib") == "21891"
+    assert jvm.stats()["translated_activations"] > before
+    jvm.jit.uninstall(m)
+    assert jvm.core.call("method_jit_index", m) == 0 and byte(index) == 0
+    assert jvm.jit.translate(m)
+    new = jvm.core.call("method_jit_index", m)
+    assert new not in (0, index) and byte(new) == 1 and byte(index) == 0
+    jvm.core.call("method_install", m, index)          # the older translation replaces it
+    assert byte(index) == 1 and byte(new) == 0
+    assert jvm.eval("20 benchFib") == "21891"

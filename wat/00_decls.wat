@@ -12,9 +12,13 @@
 ;;   0x0086_0000 .. 0x008D_FFFF  $handles: roots held by the host (GC roots)
 ;;   0x008E_0000 .. 0x008E_00FF  $jitCells: state translated code reads and writes at fixed
 ;;                               addresses (cheaper for it than imported globals): +0 the native
-;;                               nesting depth (i32), +8 translated activations (i64),
+;;                               nesting depth (i32), +4 the frame address from which sends
+;;                               go to the interpreter (i32), +28 the frame the running
+;;                               translation was entered on (i32), +8 translated activations (i64),
 ;;                               +16 translated block activations (i64), +24 the host's
 ;;                               interrupt request (i32, 30_interp.wat)
+;;   0x008E_0100 .. 0x008E_FFFF  $jitValid: a byte per table index, 1 while it is an installed
+;;                               translation (30_interp.wat, $set_jit_index)
 ;;   0x008F_0000 .. 0x008F_03FF  $vmRoots: 256 oop slots the GC marks (interpreter's own roots)
 ;;   0x0090_0000 .. 0x0290_FFFF  frame stack ($stackBase .. $stackLimit, 32 MB, grows up)
 ;;   0x0300_0000 ..              the object heap ($heapStart .. $heapEnd, grows up to $heapLimit)

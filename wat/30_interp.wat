@@ -16,9 +16,45 @@
 ;; loops), kept at $jitCells+0. Past $jitDepthLimit translated code stops calling and hands its
 ;; frame back to the interpreter at the send (which needs no WASM stack), so deep recursion never
 ;; exhausts the native stack. Translated activations are counted at $jitCells+8 (i64).
+;; Translated code calls translated code directly without counting (a count up and down around
+;; every call is a chain of dependent loads and stores): instead, $run_translated puts at +28
+;; the frame a translation was entered on (the base) and at +4 the frame address past which its
+;; sends go to the interpreter, $jitDepthLimit less the depth 32-byte frames above the base. A
+;; directly called translation runs a frame at least 32 bytes (the header and the receiver)
+;; above its caller's, so a frame below the address is that many activations deep at most. When
+;; translated code calls the core to run Smalltalk ($vm_send_super, $vm_resume_frame), the depth
+;; counts those frames ($native_from) while the call lasts. (ABI.md section 8.)
 (global $jitDepthLimit (export "jit_depth_limit") i32 (i32.const 400))
 (func $jit_depth_add (param $d i32)
   (i32.store (global.get $jitCells) (i32.add (i32.load (global.get $jitCells)) (local.get $d))))
+;; (frame, table index) Call the translation on frame one activation deeper; answers its result.
+(func $run_translated (param $frame i32) (param $index i32) (result i32)
+  (local $base i32) (local $past i32) (local $room i32) (local $r i32)
+  (local.set $base (i32.load offset=28 (global.get $jitCells)))
+  (local.set $past (i32.load offset=4 (global.get $jitCells)))
+  (call $jit_depth_add (i32.const 1))
+  (local.set $room (i32.sub (global.get $jitDepthLimit) (i32.load (global.get $jitCells))))
+  (i32.store offset=28 (global.get $jitCells) (local.get $frame))
+  (i32.store offset=4 (global.get $jitCells)
+             (i32.add (local.get $frame)
+                      (select (i32.shl (local.get $room) (i32.const 5)) (i32.const 0)
+                              (i32.gt_s (local.get $room) (i32.const 0)))))
+  (local.set $r (call_indirect $jit_table (type $jitfn) (local.get $frame) (local.get $index)))
+  (call $jit_depth_add (i32.const -1))
+  (i32.store offset=28 (global.get $jitCells) (local.get $base))
+  (i32.store offset=4 (global.get $jitCells) (local.get $past))
+  (local.get $r))
+;; (frame translated code calls the core from) Count the activations that translated code may
+;; have called directly between its base and frame into the depth; answers that number, to be
+;; taken off again (jit_depth_add) when the call is over.
+(func $native_from (param $frame i32) (result i32)
+  (local $d i32)
+  (if (i32.or (i32.eqz (i32.load (global.get $jitCells)))
+              (i32.le_u (local.get $frame) (i32.load offset=28 (global.get $jitCells))))
+    (then (return (i32.const 0))))
+  (local.set $d (i32.shr_u (i32.sub (local.get $frame) (i32.load offset=28 (global.get $jitCells))) (i32.const 5)))
+  (call $jit_depth_add (local.get $d))
+  (local.get $d))
 (func $count_translated
   (i64.store offset=8 (global.get $jitCells) (i64.add (i64.load offset=8 (global.get $jitCells)) (i64.const 1))))
 (func $translated_activations (export "translated_activations") (result i64)
@@ -120,7 +156,7 @@
   (local $rec i32)
   (local.set $rec (i32.add (global.get $infoTable) (i32.shl (local.get $id) (i32.const 4))))
   (i32.store (local.get $rec) (i32.const 0))
-  (i32.store offset=8 (local.get $rec) (i32.const 0))
+  (call $set_jit_index (local.get $rec) (i32.const 0))
   (i32.store offset=4 (local.get $rec) (global.get $infoFree))
   (global.set $infoFree (local.get $id)))
 
@@ -139,13 +175,29 @@
   (local $rec i32)
   (local.set $rec (call $method_info (local.get $m)))
   (if (i32.eqz (local.get $rec)) (then (return (i32.const 0))))
-  (i32.store offset=8 (local.get $rec) (local.get $index))
+  (call $set_jit_index (local.get $rec) (local.get $index))
   (i32.const 1))
 
 (func $method_uninstall (export "method_uninstall") (param $m i32)
   (local $rec i32)
   (local.set $rec (call $method_info (local.get $m)))
-  (if (local.get $rec) (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
+  (if (local.get $rec) (then (call $set_jit_index (local.get $rec) (i32.const 0)))))
+
+;; The table index of the method's translation (0: none) is the word at +8 of its info record;
+;; every change goes through here, which keeps $jitValid in step: its byte i is 1 exactly while
+;; table index i (below $jitValidLimit) is some method's installed translation. Translated code
+;; reads its own byte to know it is still installed: one load and no comparison
+;; (backend/lower.py, Lowerer.installed).
+(global $jitValid i32 (i32.const 0x8E0100))
+(global $jitValidLimit (export "jit_valid_limit") i32 (i32.const 0xFF00))
+(func $set_jit_index (param $rec i32) (param $index i32)
+  (local $old i32)
+  (local.set $old (i32.load offset=8 (local.get $rec)))
+  (if (i32.lt_u (local.get $old) (global.get $jitValidLimit))
+    (then (i32.store8 (i32.add (global.get $jitValid) (local.get $old)) (i32.const 0))))
+  (if (i32.and (i32.ne (local.get $index) (i32.const 0)) (i32.lt_u (local.get $index) (global.get $jitValidLimit)))
+    (then (i32.store8 (i32.add (global.get $jitValid) (local.get $index)) (i32.const 1))))
+  (i32.store offset=8 (local.get $rec) (local.get $index)))
 
 ;; (method) the method may get hot again: its counter and hot flag start over (after the host
 ;; dropped a translation whose assumptions no longer hold)

@@ -90,9 +90,7 @@
   (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
     (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 1))))
   (call $count_translated)
-  (call $jit_depth_add (i32.const 1))
-  (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (local.get $index)))
-  (call $jit_depth_add (i32.const -1))
+  (local.set $r (call $run_translated (global.get $fp) (local.get $index)))
   ;; the translated activation is over: the frame (if still there) is the interpreter's now
   (i32.store offset=24 (local.get $frame)
              (i32.and (i32.load offset=24 (local.get $frame))
@@ -389,7 +387,7 @@
 ;; (fp, sp, selector, numArgs, lookup class) -> like vm_send, looking the method up from a given class
 ;; (the superclass of the sender's method class for super sends).
 (func $vm_send_super (export "vm_send_super") (param $fp i32) (param $sp i32) (param $sel i32) (param $nargs i32) (param $cls i32) (result i32)
-  (local $m i32)
+  (local $m i32) (local $d i32)
   (global.set $fp (local.get $fp))
   (global.set $sp (local.get $sp))
   ;; the interpreter's ip for the frame, from the FRAME_IP translated code wrote: activating the
@@ -401,7 +399,10 @@
     (then (local.set $m (call $prepare_dnu (local.get $sel) (local.get $nargs) (local.get $cls)))
           (if (i32.eqz (local.get $m)) (then (return (i32.const 0))))
           (local.set $nargs (i32.const 1))))
-  (return (call $vm_activate_nested (local.get $m) (local.get $nargs))))
+  (local.set $d (call $native_from (local.get $fp)))
+  (local.set $m (call $vm_activate_nested (local.get $m) (local.get $nargs)))
+  (call $jit_depth_add (i32.sub (i32.const 0) (local.get $d)))
+  (local.get $m))
 
 ;; (method, numArgs) run a method to completion from translated code or the host; answers its
 ;; result (the receiver+argument slots are replaced by it and $sp points there), or 0.
@@ -439,9 +440,7 @@
       (if (i32.eqz (call $push_frame (local.get $m) (local.get $nargs) (global.get $FLAG_TRANSLATED)))
         (then (call $halt (i32.const 4) (i32.const 0) (i32.const 0)) (return (i32.const 0))))
       (call $count_translated)
-      (call $jit_depth_add (i32.const 1))
-      (local.set $r (call_indirect $jit_table (type $jitfn) (global.get $fp) (i32.load offset=8 (local.get $rec))))
-      (call $jit_depth_add (i32.const -1))
+      (local.set $r (call $run_translated (global.get $fp) (i32.load offset=8 (local.get $rec))))
       (i32.store offset=24 (local.get $dest)
                  (i32.and (i32.load offset=24 (local.get $dest))
                           (i32.xor (i32.or (global.get $FLAG_TRANSLATED) (global.get $FLAG_WRITTEN)) (i32.const -1))))
@@ -494,12 +493,13 @@
   (global.set $sp (i32.load offset=12 (global.get $fp))))
 
 (func $vm_resume_frame (export "vm_resume_frame") (param $frame i32) (result i32)
-  (local $savedIp i32) (local $r i32)
+  (local $savedIp i32) (local $r i32) (local $d i32)
   (local.set $savedIp (global.get $ip))
   (call $prepare_resume (local.get $frame) (i32.const 1))
+  (local.set $d (call $native_from (local.get $frame)))
   (call $jit_depth_add (i32.const 1))
   (local.set $r (call $interpret))
-  (call $jit_depth_add (i32.const -1))
+  (call $jit_depth_add (i32.sub (i32.const -1) (local.get $d)))
   (global.set $ip (local.get $savedIp))
   (local.get $r))
 
@@ -516,7 +516,7 @@
   (local.set $n (i32.add (i32.load offset=12 (local.get $rec)) (i32.const 0x100)))
   (i32.store offset=12 (local.get $rec) (local.get $n))
   (if (i32.gt_u (i32.shr_u (local.get $n) (i32.const 8)) (global.get $repeatedBailoutLimit))
-    (then (i32.store offset=8 (local.get $rec) (i32.const 0)))))
+    (then (call $set_jit_index (local.get $rec) (i32.const 0)))))
 
 (func $method_bailouts (export "method_bailouts") (param $m i32) (result i32)
   (local $rec i32)

@@ -62,18 +62,30 @@ INT_OPS = {
     "ne": ("(i64.ne (local.get $x) (local.get $y))", True),
 }
 
-# The core's cells for translated code (wat/00_decls.wat $jitCells): +0 native depth, +8 count of
-# translated activations; and the depth at which translated code stops calling (jit_depth_limit).
+# The core's cells for translated code (wat/00_decls.wat $jitCells): +0 native depth, +4 the
+# frame address from which sends go to the interpreter, +8 count of translated activations; and
+# the depth at which translated code stops calling (jit_depth_limit).
 JIT_CELLS = 0x8E0000
-DEPTH = f"(i32.load (i32.const {JIT_CELLS}))"
 # +24: the host's interrupt request (a time limit ran out). Translated code looks at it where
 # wasmtime would put an epoch check, on entry and at loop heads, and traps (30_interp.wat). The
 # load is atomic: another thread writes the cell, and a plain load in a loop that stores
 # nothing is one the compiler may take from before the loop (cranelift did: `[true] whileTrue:
 # []` translated ran on past its time limit).
 INTERRUPT_CELL = JIT_CELLS + 24
+# A byte per table index below the limit, 1 while that translation is installed (wat/30_interp.wat,
+# $set_jit_index)
+JIT_VALID = JIT_CELLS + 0x100
+JIT_VALID_LIMIT = 0xFF00
 INTERRUPT_CHECK = f"(if (i32.atomic.load (i32.const {INTERRUPT_CELL})) (then (unreachable)))"
 DEPTH_LIMIT = 400
+# Translated code does not count the native depth itself: when translated code starts running
+# at depth 0 the core puts at +4 (DEPTH_FRAME) the address DEPTH_LIMIT minimal frames above the
+# frame it runs (ABI.md section 8). Each native activation (a translated function, a nested
+# interpreter loop) runs a frame of its own above its caller's, so a send from a frame below
+# that address is fewer than DEPTH_LIMIT native activations deep; a send from a frame at or
+# above it is left to the interpreter. (Counting the depth cell up and down around every
+# direct call made a chain of dependent loads and stores: 8% of recursive benchFib.)
+DEPTH_FRAME = f"(i32.load (i32.const {JIT_CELLS + 4}))"
 
 # SmallInteger addition and subtraction on the tagged words (see Lowerer.int_op)
 TAGGED_ARITH = {"add": "i32.add", "sub": "i32.sub"}
@@ -332,7 +344,7 @@ class Lowerer:
         """Too deep in WASM activations: hand the frame (already written back with the receiver
         and arguments on its stack) to the interpreter at the send bytecode, which performs the
         send without growing the native stack."""
-        self.w(f"(if (i32.ge_u {DEPTH} (i32.const {DEPTH_LIMIT})) (then")
+        self.w(f"(if (i32.ge_u {self.F} {DEPTH_FRAME}) (then")
         self.w(f"  (i32.store offset=8 {self.F} (i32.const {i.attrs['site']}))")
         self.w("  (global.set $depthDeopt (i32.const 1))")
         self.deopt_return()
@@ -455,12 +467,14 @@ class Lowerer:
         self.w(f"(i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
 
     def installed(self) -> str | None:
-        """An i32 condition: this translation is still the one installed for its method
-        (tiering uninstalls it when a target it bound changes); None when not known."""
+        """An i32 condition, 0 or 1: this translation is still the one installed for its
+        method (tiering uninstalls it when a target it bound changes); None when not known."""
         check = self.fn.annotations.get("installed_check")
         if not check:
             return None
         info_id, index = check
+        if index < JIT_VALID_LIMIT:     # the core's byte for this table index: 1 or 0
+            return f"(i32.load8_u (i32.const {JIT_VALID + index}))"
         return f"(i32.eq (i32.load (i32.const {self.INFO_TABLE + 16 * info_id + 8})) (i32.const {index}))"
 
     def installed_check(self):
@@ -473,8 +487,12 @@ class Lowerer:
         """is_class as an i32 condition; for the guard of inlined code (binding=1) also that
         this translation is still installed."""
         cond = self.class_is(i.args[0], i.attrs["class"])
-        if i.attrs.get("binding") and self.installed():
-            cond = f"(i32.and {cond} {self.installed()})"
+        installed = self.installed() if i.attrs.get("binding") else None
+        if installed and i.attrs["class"] == 1:
+            # SmallInteger and still installed: the tag bit and the 0/1 answer, one and
+            return f"(i32.and {self.get(i.args[0])} {installed})"
+        if installed:
+            cond = f"(i32.and {cond} {installed})"
         return cond
 
     def inline_cases(self, i: Instr, args: list[str], sp: int):
@@ -537,13 +555,11 @@ class Lowerer:
         for k in range(nargs, temps):
             self.w(f"  (i32.store offset={32 + 4 * k} (local.get $new) {self.oop('nil')})")
         self.w(f"  (i64.store (i32.const {JIT_CELLS + 8}) (i64.add (i64.load (i32.const {JIT_CELLS + 8})) (i64.const 1)))")
-        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
         if recursive:
             # a send to this very method: a plain call of this function
             self.w("  (local.set $r (call $method (local.get $new)))")
         else:
             self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
-        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs}))")
         # an unwind that targets the callee's frame ends here, with its value (ABI.md section 8)
@@ -930,9 +946,7 @@ class Lowerer:
                "(i32.shl (local.get $c) (i32.const 2)))")
         self.count_block_activation()
         self.w("  (local.set $new (local.get $r))")
-        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.add {DEPTH} (i32.const 1)))")
         self.w("  (local.set $r (call_indirect $table (type $jitfn) (local.get $new) (local.get $idx)))")
-        self.w(f"  (i32.store (i32.const {JIT_CELLS}) (i32.sub {DEPTH} (i32.const 1)))")
         self.w("  (if (i32.eqz (local.get $r)) (then")
         self.w(f"    (i32.store offset=24 (local.get $new) (i32.const {nargs | 0x100}))")
         self.w("    (if (i32.or (global.get $unwinding) (global.get $halt)) (then (return (call $jit_unwinding (local.get $fp)))))")
