@@ -200,3 +200,40 @@ printString ^3! !
     with pytest.raises(SmalltalkError, match="printString answered a SmallInteger"):
         fresh_vm.eval("Odd new")
     assert fresh_vm.eval("Smalltalk includesKey: #CatalystPendingMethod") == "false"
+
+
+def test_send_counts_are_exact(fresh_vm):
+    """sends, interpreted activations and primitive calls count each event once, whichever path
+    of the interpreter made it (the loop's fast path keeps its own counts, which stats adds)."""
+    vm = fresh_vm
+    vm.file_in_text("""Object subclass: #Counted
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Tests'!
+
+!Counted methodsFor: 't'!
+at: i
+	"primitive 60 fails on a receiver with no indexed slots: the code below runs"
+	<primitive: 60>
+	^#failed!
+probe: n
+	| r |
+	1 to: n do: [:i | r := self at: i].
+	^r! !
+""", "counted.st")
+    keys = ("sends", "interpreted_activations", "primitive_calls")
+
+    def delta(expr):
+        before = vm.stats()
+        vm.eval(expr)
+        after = vm.stats()
+        return [after[k] - before[k] for k in keys]
+    # benchFib answers the number of its activations; its arithmetic is not sent (both doIts
+    # print false: the same sends to print the answer)
+    base, fib = delta("(0 benchFib) == 0"), delta("(20 benchFib) == 0")
+    assert [f - b for f, b in zip(fib, base)] == [21890, 21890, 0]
+    base, probe = delta("(Counted new probe: 0) == 0"), delta("(Counted new probe: 500) == 0")
+    assert vm.eval("Counted new probe: 1") == "#failed"
+    # each at: is one send, one (failed) primitive call and one activation of its code
+    assert [p - b for p, b in zip(probe, base)] == [500, 500, 500]

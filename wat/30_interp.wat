@@ -7,10 +7,23 @@
 ;; primitives). FRAME_IP of a frame that is not running holds its pc (Squeak convention).
 
 (global $ip (export "ip") (mut i32) (i32.const 0))   ;; exported for describing the top frame
+;; The counts of sends, interpreted activations and primitive calls the host reads (stats) are
+;; these globals plus the loop's fast path's own counts at $jitCells+64 (interpreted methods it
+;; activated: each a send and an activation) and +72 (primitives it ran: each a send and a
+;; primitive call). One count per send there, not two: each increment of a global is a load and
+;; a store the next one waits for (two of them cost benchFib 7%).
 (global $statInterpreted (export "stat_interpreted_activations") (mut i64) (i64.const 0))
 (global $statSends (export "stat_sends") (mut i64) (i64.const 0))
 (global $statBailouts (export "stat_bailouts") (mut i64) (i64.const 0))
 (global $statPrimCalls (export "stat_primitive_calls") (mut i64) (i64.const 0))
+(func $fast_activations (result i64) (i64.load offset=64 (global.get $jitCells)))
+(func $fast_primitives (result i64) (i64.load offset=72 (global.get $jitCells)))
+(func $sends_total (export "sends_total") (result i64)
+  (i64.add (global.get $statSends) (i64.add (call $fast_activations) (call $fast_primitives))))
+(func $interpreted_activations_total (export "interpreted_activations_total") (result i64)
+  (i64.add (global.get $statInterpreted) (call $fast_activations)))
+(func $primitive_calls_total (export "primitive_calls_total") (result i64)
+  (i64.add (global.get $statPrimCalls) (call $fast_primitives)))
 (global $jitAlways (export "jit_always") (mut i32) (i32.const 0))
 ;; Nesting of WASM activations that run Smalltalk (translated functions and nested interpreter
 ;; loops), kept at $jitCells+0. Past $jitDepthLimit translated code stops calling and hands its

@@ -687,8 +687,7 @@
                                                      (i32.eq (local.get $b) (i32.const 111))))))
           ;; a primitive that succeeds is not an activation of the method's code: it is not
           ;; counted (a translation would only replace the code that runs when it fails)
-          (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))
-          (global.set $statPrimCalls (i64.add (global.get $statPrimCalls) (i64.const 1)))
+          (i64.store offset=72 (global.get $jitCells) (i64.add (i64.load offset=72 (global.get $jitCells)) (i64.const 1)))
           ;; at: and at:put: on an Array with a SmallInteger index in range, inline
           (block $general
             (br_if $general (i32.eqz (i32.and (i32.eq (local.get $b) (i32.const 60)) (i32.eq (local.get $nargs) (i32.const 1)))))
@@ -725,8 +724,9 @@
           (local.set $fp (global.get $fp)) (local.set $sp (global.get $sp)) (local.set $ip (global.get $ip)) (local.set $tb (global.get $tbSaved))
           (br_if $next (local.get $k))
           ;; the primitive failed: activate the method's Smalltalk code after the callPrimitive
-          (local.set $x (i64.add (local.get $x) (i64.const 3))))
-        (else (global.set $statSends (i64.add (global.get $statSends) (i64.const 1)))))
+          ;; (the activation below counts the send once more: take it back)
+          (global.set $statSends (i64.sub (global.get $statSends) (i64.const 1)))
+          (local.set $x (i64.add (local.get $x) (i64.const 3)))))
       (br_if $slow_send (i32.load offset=8 (local.get $e)))   ;; translated: call it there
       (br_if $slow_send (i32.atomic.load offset=24 (global.get $jitCells)))   ;; the host interrupts
       ;; count the activation; crossing the hot threshold is the slow path's business
@@ -740,7 +740,7 @@
                                   (global.get $stackLimit)))
       (i32.store offset=4 (local.get $e) (local.get $c))
       (local.set $e (i32.add (local.get $sp) (i32.const 4)))
-      (global.set $statInterpreted (i64.add (global.get $statInterpreted) (i64.const 1)))
+      (i64.store offset=64 (global.get $jitCells) (i64.add (i64.load offset=64 (global.get $jitCells)) (i64.const 1)))
       ;; the caller's FRAME_IP and FRAME_SP (it is not the running frame any more)
       (i32.store offset=8 (local.get $fp)
                  (i32.sub (i32.sub (local.get $ip) (i32.load offset=4 (local.get $fp))) (i32.const 7)))

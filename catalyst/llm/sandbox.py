@@ -31,12 +31,13 @@ from catalyst.vm.vm import HALT_REASONS
 # the class table and the global method cache, the VM roots, the free lists with their byte
 # counters; the used method info records and the heap are added at snapshot time
 CLASS_TABLE = (0x10000, 0x20000)
-JIT_CELLS = (0x8E0000, 0x8E0100)        # native depth and the translated-activation count
+JIT_CELLS = (0x8E0000, 0x8E0100)        # native depth, the translated and fast-path counts
 EVERY_RUN = (CLASS_TABLE, (0x20000, 0x60000), JIT_CELLS, (0x8F0000, 0x900000), (0x2A00000, 0x2A01000))
 # restored on exit, and before a run that follows one that changed the class table (their
 # entries name classes by index): the inline caches, all info records and the host handles
 INFO_TABLE = 0x460000
-ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, JIT_CELLS[0]))
+ON_EXIT = ((0x60000, INFO_TABLE), (INFO_TABLE, 0x860000), (0x860000, JIT_CELLS[0]),
+           (JIT_CELLS[1], 0x8F0000))   # the validity bytes of translations (as the info records)
 STATISTICS = ("stat_interpreted_activations", "stat_sends", "stat_bailouts", "stat_primitive_calls")
 
 

@@ -612,11 +612,11 @@ class VM:
     def stats(self) -> dict:
         c = self.core
         s = {
-            "interpreted_activations": c.global_value("stat_interpreted_activations"),
+            "interpreted_activations": c.call("interpreted_activations_total"),
             "translated_activations": c.call("translated_activations"),
             "translated_block_activations": c.call("translated_block_activations"),
-            "sends": c.global_value("stat_sends"),
-            "primitive_calls": c.global_value("stat_primitive_calls"),
+            "sends": c.call("sends_total"),
+            "primitive_calls": c.call("primitive_calls_total"),
             "bailouts": c.global_value("stat_bailouts"),
             "gc_count": c.global_value("gc_count"),
             "heap_bytes": c.global_value("heap_end") - c.global_value("heap_start"),
