@@ -129,11 +129,31 @@ poly: c ^c collect: [:x | x printString]! !
 def test_hot_method_hook_fires_once(fresh_vm):
     hot = []
     fresh_vm.core.on_method_hot = hot.append
-    fresh_vm.core.set_global("jit_enabled", 1)
+    fresh_vm.core.call("set_jit_enabled", 1)
     fresh_vm.core.call("set_hot_threshold", 50)
     fresh_vm.eval("1 to: 200 do: [:i | i printString]")
     names = [fresh_vm.heap.method_selector(m) for m in hot]
     assert names.count("printString") == 1
+
+
+def test_hotness_follows_the_jit_switch_however_it_is_set(fresh_vm):
+    """The loop tests one hot-limit word that the core keeps from jit_enabled and the
+    threshold: set through set_jit_enabled, or as a plain global by the host (each run starts
+    by refreshing it), a method gets hot exactly while the JIT is on."""
+    hot = []
+    core = fresh_vm.core
+    core.on_method_hot = hot.append
+    core.call("set_hot_threshold", 20)
+    fresh_vm.eval("1 to: 100 do: [:i | 3 benchFib]")
+    assert hot == []                                     # the JIT is off
+    core.set_global("jit_enabled", 1)
+    fresh_vm.eval("1 to: 100 do: [:i | 3 benchFib]")
+    names = [fresh_vm.heap.method_selector(m) for m in hot]
+    assert names.count("benchFib") == 1
+    core.call("set_jit_enabled", 0)
+    core.call("method_rearm", hot[names.index("benchFib")])
+    fresh_vm.eval("1 to: 100 do: [:i | 3 benchFib]")
+    assert len(hot) == len(names)
 
 
 def test_trap_becomes_python_exception_and_vm_recovers(fresh_vm):

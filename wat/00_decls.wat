@@ -18,7 +18,7 @@
 ;;                               +16 translated block activations (i64), +24 the host's
 ;;                               interrupt request (i32, 30_interp.wat), +32..+63 the push
 ;;                               constants (32_loop.wat), +64 and +72 the interpreter's
-;;                               fast-path counts (i64, 30_interp.wat)
+;;                               fast-path counts (i64), +80 its hot limit (30_interp.wat)
 ;;   0x008E_0100 .. 0x008E_FFFF  $jitValid: a byte per table index, 1 while it is an installed
 ;;                               translation (30_interp.wat, $set_jit_index)
 ;;   0x008F_0000 .. 0x008F_03FF  $vmRoots: 256 oop slots the GC marks (interpreter's own roots)

@@ -222,7 +222,18 @@
           (i32.store offset=12 (local.get $rec) (i32.const 0)))))
 
 (func $set_hot_threshold (export "set_hot_threshold") (param $n i32)
-  (global.set $hotThreshold (local.get $n)))
+  (global.set $hotThreshold (local.get $n))
+  (call $refresh_hot_limit))
+(func $set_jit_enabled (export "set_jit_enabled") (param $on i32)
+  (global.set $jitEnabled (local.get $on))
+  (call $refresh_hot_limit))
+;; The loop tests one word, at $jitCells+80, for "count past the hot threshold with the JIT
+;; on": the threshold, or 2^32-1 (never) while the JIT is off. Reading the two globals instead
+;; cost benchFib 5% (a global's address is one load away, and the loop has no register left to
+;; keep it in). Set with them, and again whenever a run starts (the host may set the globals).
+(func $refresh_hot_limit
+  (i32.store offset=80 (global.get $jitCells)
+             (select (global.get $hotThreshold) (i32.const -1) (global.get $jitEnabled))))
 
 ;; (method) count an activation or back-edge; tell the host once when the method gets hot.
 (func $count_activation (param $m i32) (param $rec i32)

@@ -396,8 +396,7 @@
     (local.set $e (i32.add (global.get $infoTable) (i32.shl (local.get $e) (i32.const 4))))
     (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
     (i32.store offset=4 (local.get $e) (local.get $c))
-    (br_if $next (i32.eqz (global.get $jitEnabled)))
-    (br_if $next (i32.lt_u (local.get $c) (global.get $hotThreshold)))
+    (br_if $next (i32.lt_u (local.get $c) (i32.load offset=80 (global.get $jitCells))))
     (br_if $next (i32.load offset=12 (local.get $e)))
     (i32.store offset=4 (local.get $e) (i32.sub (local.get $c) (i32.const 1)))
     (global.set $fp (local.get $fp)) (global.set $sp (local.get $sp)) (global.set $ip (local.get $ip))
@@ -731,9 +730,8 @@
       (br_if $slow_send (i32.atomic.load offset=24 (global.get $jitCells)))   ;; the host interrupts
       ;; count the activation; crossing the hot threshold is the slow path's business
       (local.set $c (i32.add (i32.load offset=4 (local.get $e)) (i32.const 1)))
-      (br_if $slow_send (i32.and (global.get $jitEnabled)
-                                 (i32.and (i32.ge_u (local.get $c) (global.get $hotThreshold))
-                                          (i32.eqz (i32.load offset=12 (local.get $e))))))
+      (br_if $slow_send (i32.and (i32.ge_u (local.get $c) (i32.load offset=80 (global.get $jitCells)))
+                                 (i32.eqz (i32.load offset=12 (local.get $e)))))
       ;; the frame at fp' = sp + 4 needs stack room for its temps and 80 stack slots
       (local.set $t (i32.and (i32.shr_u (local.get $h) (i32.const 19)) (i32.const 63)))   ;; numTemps
       (br_if $slow_send (i32.gt_u (i32.add (local.get $sp) (i32.shl (i32.add (local.get $t) (i32.const 81)) (i32.const 2)))

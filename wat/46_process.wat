@@ -548,6 +548,7 @@
   (global.set $haltCode (i32.const 0))
   (global.set $unwinding (i32.const 0))
   (i32.store (global.get $jitCells) (i32.const 0))   ;; native depth (30_interp.wat)
+  (call $refresh_hot_limit)
   (global.set $fp (i32.const 0))
   (global.set $sp (global.get $stackBase))
   (local.set $p (call $scheduled_process))

@@ -78,7 +78,7 @@ class Tiering:
         self.inlined = {"frame_push": 0, "block_push": 0}    # inlined frames in installed translations
         self.core.on_method_hot = self.on_hot
         self.core.on_code_changed = self.on_code_changed
-        self.core.set_global("jit_enabled", 1)
+        self.core.call("set_jit_enabled", 1)
         self.core.call("set_hot_threshold", 1 if mode == "always" else (threshold or 1000))
 
     # --- reading a method out of the heap --------------------------------------------------

@@ -80,12 +80,13 @@ class Unobserved:
     def __enter__(self):
         self.saved = {g: self.core.global_value(g) for g in STATISTICS + ("jit_enabled",)}
         self.cells = self.core.read_bytes(JIT_CELLS[0], JIT_CELLS[1] - JIT_CELLS[0])
-        self.core.set_global("jit_enabled", 0)
+        self.core.call("set_jit_enabled", 0)
         return self
 
     def __exit__(self, *exc):
         for g, v in self.saved.items():
             self.core.set_global(g, v)
+        self.core.call("set_jit_enabled", self.saved["jit_enabled"])   # and the loop's hot limit
         self.core.write_bytes(JIT_CELLS[0], self.cells)
         return False
 
@@ -169,7 +170,7 @@ class Sandbox:
         self._out, self._err = core._out, core._err      # noqa: SLF001 (the core's output sinks)
         core._out = core._err = self.output.extend
         self.save()
-        core.set_global("jit_enabled", 0)     # restored with the other globals on exit
+        core.call("set_jit_enabled", 0)     # restored with the other globals on exit
         return self
 
     def __exit__(self, *exc):
@@ -189,7 +190,7 @@ class Sandbox:
         saved state, at most `seconds`; describe the result and the receiver afterwards.
         `prepare()` runs after the state is restored (to install the translation under test)."""
         self.restore()
-        self.core.set_global("jit_enabled", 0)
+        self.core.call("set_jit_enabled", 0)
         if prepare is not None:
             prepare()
         self.output.clear()

@@ -90,7 +90,7 @@ class VM:
             raise ValueError(f"--jit must be off, on or always, not {mode!r}")
         self.jit_mode = mode
         if mode == "off":
-            self.core.set_global("jit_enabled", 0)
+            self.core.call("set_jit_enabled", 0)
             return
         try:
             from catalyst.jit import tiering
