@@ -86,8 +86,8 @@ class Unobserved:
     def __exit__(self, *exc):
         for g, v in self.saved.items():
             self.core.set_global(g, v)
-        self.core.call("set_jit_enabled", self.saved["jit_enabled"])   # and the loop's hot limit
         self.core.write_bytes(JIT_CELLS[0], self.cells)
+        self.core.call("set_jit_enabled", self.saved["jit_enabled"])   # and the loop's hot limit
         return False
 
 
