@@ -143,6 +143,10 @@ def test_deep_translated_recursion_does_not_exhaust_the_native_stack():
     before = on.stats()["translated_activations"]
     assert on.eval("Deep new mixed: 30000") == "30000"
     assert on.stats()["translated_activations"] - before > 20000
+    # direct calls all the way down: past the bound the frames are handed to the interpreter
+    for _ in range(3):
+        assert on.eval("Deep new deep: 600") == "600"
+    assert on.eval("Deep new deep: 100000") == "100000"
     m = vm.lookup_method(vm.class_named("Deep"), "deep:")
     assert vm.core.call("method_jit_index", m) != 0      # still translated: depth is no failure
     assert vm.stats()["translated_activations"] > 100
