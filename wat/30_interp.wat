@@ -227,8 +227,8 @@
 (func $set_jit_enabled (export "set_jit_enabled") (param $on i32)
   (global.set $jitEnabled (local.get $on))
   (call $refresh_hot_limit))
-;; The loop tests one word, at $jitCells+80, for "count past the hot threshold with the JIT
-;; on": the threshold, or 2^32-1 (never) while the JIT is off. Reading the two globals instead
+;; The loop (and $count_activation) tests one word, at $jitCells+80, for "count past the hot
+;; threshold with the JIT on": the threshold, or 2^32-1 (never) while the JIT is off. Reading the two globals instead
 ;; cost benchFib 5% (a global's address is one load away, and the loop has no register left to
 ;; keep it in). Set with them, and again whenever a run starts (the host may set the globals).
 (func $refresh_hot_limit
@@ -240,9 +240,8 @@
   (local $c i32)
   (local.set $c (i32.add (i32.load offset=4 (local.get $rec)) (i32.const 1)))
   (i32.store offset=4 (local.get $rec) (local.get $c))
-  (if (i32.and (global.get $jitEnabled)
-               (i32.and (i32.ge_u (local.get $c) (global.get $hotThreshold))
-                        (i32.eqz (i32.load offset=12 (local.get $rec)))))
+  (if (i32.and (i32.ge_u (local.get $c) (i32.load offset=80 (global.get $jitCells)))   ;; hot limit
+               (i32.eqz (i32.load offset=12 (local.get $rec))))
     (then
       (i32.store offset=12 (local.get $rec) (i32.const 1))
       (global.set $sp (global.get $sp))

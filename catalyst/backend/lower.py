@@ -78,12 +78,13 @@ JIT_VALID = JIT_CELLS + 0x100
 JIT_VALID_LIMIT = 0xFF00
 INTERRUPT_CHECK = f"(if (i32.atomic.load (i32.const {INTERRUPT_CELL})) (then (unreachable)))"
 DEPTH_LIMIT = 400
-# Translated code does not count the native depth itself: when translated code starts running
-# at depth 0 the core puts at +4 (DEPTH_FRAME) the address DEPTH_LIMIT minimal frames above the
-# frame it runs (ABI.md section 8). Each native activation (a translated function, a nested
-# interpreter loop) runs a frame of its own above its caller's, so a send from a frame below
-# that address is fewer than DEPTH_LIMIT native activations deep; a send from a frame at or
-# above it is left to the interpreter. (Counting the depth cell up and down around every
+# Translated code does not count the native depth itself: each time the core calls a
+# translation ($run_translated) it puts at +4 (DEPTH_FRAME) the address that many 32-byte frames
+# above the entry frame as DEPTH_LIMIT leaves room for at the current depth (ABI.md section 8).
+# Each native activation (a translated function, a nested interpreter loop) runs a frame of
+# its own at least 32 bytes above its caller's, so a send from a frame below that address is
+# within DEPTH_LIMIT native activations; a send from a frame at or above it is left to the
+# interpreter. (Counting the depth cell up and down around every
 # direct call made a chain of dependent loads and stores: 8% of recursive benchFib.)
 DEPTH_FRAME = f"(i32.load (i32.const {JIT_CELLS + 4}))"
 
